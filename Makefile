@@ -1,0 +1,35 @@
+# The two commands a new user needs: `make herd-test` and `make test`. Both install what is missing.
+SHELL := /bin/bash
+NODE_STAMP := node_modules/.package-lock.json
+HERD := node bin/herd.js
+TEST_FILES = $(shell find test lib engine target build cli -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+
+.PHONY: all install build typecheck test herd-test bench clean
+
+all: build
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+install: $(NODE_STAMP)
+
+build: install
+	$(HERD) build
+
+typecheck: install
+	npx tsc --noEmit -p tsconfig.json
+	npx tsc --noEmit -p tsconfig.k6.json
+
+test: install typecheck
+	node --import tsx --test --test-concurrency=1 $(TEST_FILES)
+
+# SCALE multiplies the event's user count; TARGET points at a running backend instead of the built-in one; K6 names a k6 binary.
+herd-test: install
+	$(HERD) herd-test scenarios/live-event.yaml $(if $(SCALE),--scale $(SCALE)) $(if $(TARGET),--target $(TARGET)) $(if $(K6),--k6 $(K6)) $(if $(GATE),--gate)
+
+bench: install
+	node --import tsx bench/run.ts
+
+clean:
+	rm -rf dist

@@ -1,0 +1,51 @@
+import { isHerdUserError } from '../lib/user-error.ts';
+
+/** A subcommand module: parses its own arguments and returns the process exit status. */
+export interface CommandModule {
+  runCommand(args: string[]): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+// Subcommands load lazily so that `herd target` does not pay for esbuild or the engine.
+const commands: Record<string, CommandEntry> = {
+  run: { summary: 'run a k6 script with the built-in engine (flags as `k6 run`)', load: () => import('./run-command.ts') },
+  target: { summary: 'serve the reference backend on loopback', load: () => import('./target-command.ts') },
+  plan: { summary: 'plan an event: arrival curve, stages, VUs and servers', load: () => import('./plan-command.ts') },
+  build: { summary: 'compile scenarios/*.ts into self-contained k6 scripts in dist/', load: () => import('./build-command.ts') },
+  'herd-test': { summary: 'plan, build, run against a target and write a results folder', load: () => import('./herd-test-command.ts') },
+};
+
+function formatUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return ['Usage: herd <command> [options]', '', 'Commands:', ...lines, '', 'Run `herd <command> --help` for the options of one command.'].join('\n');
+}
+
+/** Dispatches `herd <command> …` and returns the exit status; user errors print without a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(formatUsage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands[name];
+  if (entry === undefined) {
+    console.error(`herd: unknown command "${name}".\n\n${formatUsage()}`);
+    return 2;
+  }
+
+  try {
+    const module = await entry.load();
+    return await module.runCommand(rest);
+  } catch (error) {
+    if (isHerdUserError(error)) {
+      console.error(`herd ${name}: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

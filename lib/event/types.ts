@@ -1,0 +1,122 @@
+// The shapes of event and bundle files as users write them in YAML. The JSON Schema for editors
+// and `herd validate` is generated from these types, so change them here first.
+
+/** An event file: who arrives, when, on which platforms, and against which target. */
+export interface EventFile {
+  /** Short identifier, used in result folder names. Example: `live-event`. */
+  name: string;
+  description?: string;
+  /** Users expected at scale 1; `--scale` multiplies it. Example: 50000. */
+  users: number;
+  arrival: ArrivalSpec;
+  /** Platform name → share of the users and the bundle each of them plays. Shares sum to 1. */
+  platforms: Record<string, PlatformSpec>;
+  target?: TargetSpec;
+  /** Values for `{{name}}` placeholders in bundles, such as `eventId`. */
+  vars?: Record<string, string>;
+  /** k6 thresholds, metric name → expressions. Example: `herd_admitted: ["rate>0.95"]`. */
+  thresholds?: Record<string, string[]>;
+}
+
+/** Where the load goes. The CLI's `--target` overrides `baseUrl`. */
+export interface TargetSpec {
+  /** Example: `http://127.0.0.1:8080`. */
+  baseUrl?: string;
+  /** Host names besides loopback that this event may send traffic to. */
+  allow?: string[];
+}
+
+export type ArrivalSpec = LogNormalArrivalSpec | WavesArrivalSpec | TraceArrivalSpec;
+
+/** How fast one notification's audience arrives: either `medianSeconds` and `sigma`, or `within`. */
+export interface LogNormalShape {
+  /** Seconds after the notification by which half of its audience has arrived. */
+  medianSeconds?: number;
+  /** Standard deviation of ln(arrival delay in seconds); larger spreads arrivals out. */
+  sigma?: number;
+  /** Alternative to `sigma`: `fraction` of the audience arrives within `seconds` of the notification. */
+  within?: { fraction: number; seconds: number };
+}
+
+/** Users arrive log-normally after one push notification. */
+export interface LogNormalArrivalSpec extends LogNormalShape {
+  model: 'lognormal';
+  /** Seconds from the test start to the notification. */
+  notificationAtSeconds: number;
+}
+
+/** Several notifications, each a log-normal wave with its share of the audience. */
+export interface WavesArrivalSpec {
+  model: 'waves';
+  waves: Array<LogNormalShape & { notificationAtSeconds: number; share: number }>;
+}
+
+/** Arrivals replayed from a recorded CSV trace, scaled to `users`. */
+export interface TraceArrivalSpec {
+  model: 'trace';
+  /** CSV path relative to the event file. */
+  file: string;
+  /** `timestamps`: one arrival time in seconds per row; `per-second`: a count per second. */
+  format: 'timestamps' | 'per-second';
+}
+
+/** One platform's share of the herd and the bundle its users play. */
+export interface PlatformSpec {
+  /** Fraction of all users, from 0 to 1. */
+  share: number;
+  /** Bundle file path relative to the event file. */
+  bundle: string;
+}
+
+/** What one user of a platform does when admitted: an ordered list of steps. */
+export interface BundleFile {
+  name: string;
+  description?: string;
+  steps: BundleStep[];
+}
+
+export type BundleStep = RequestStep | ParallelStep | PauseStep;
+
+export interface RequestStep {
+  request: RequestSpec;
+}
+
+/** Requests fired together, as an app or a browser does, at most `maxConcurrency` at a time. */
+export interface ParallelStep {
+  parallel: { maxConcurrency?: number; steps: RequestStep[] };
+}
+
+export interface PauseStep {
+  pause: { durationMs: number };
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** One HTTP request of a bundle. Strings may hold `{{name}}` placeholders. */
+export interface RequestSpec {
+  /** Tag value for `name` in metrics. Example: `auth-refresh`. */
+  name: string;
+  method: HttpMethod;
+  /** Path appended to the target's base URL. Example: `/events/{{eventId}}`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** JSON body; strings inside are templated. */
+  body?: unknown;
+  /** Statuses that count as success. Default: 200–299. */
+  expectStatus?: number[];
+  /** Whether the user is admitted only if this request succeeds. Default: true. */
+  essential?: boolean;
+  /** Send `Authorization: Bearer {{token}}`. Default: false. */
+  withToken?: boolean;
+  /** Variables to capture from the response: name → `json:path.to.field` or `header:Name`. */
+  capture?: Record<string, string>;
+  /** Service time the planner assumes for this request when the backend is not overloaded. Default: 50. */
+  expectedLatencyMs?: number;
+}
+
+/** An event whose bundle paths have been read, validated and inlined. */
+export interface LoadedEvent extends Omit<EventFile, 'platforms'> {
+  platforms: Record<string, { share: number; bundlePath: string; bundle: BundleFile }>;
+  /** For trace arrivals: the parsed trace as arrival offsets in seconds, inlined at build time. */
+  traceArrivalSeconds?: number[];
+}
