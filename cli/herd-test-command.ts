@@ -1,0 +1,223 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { HerdUserError } from '../lib/user-error.ts';
+import { chooseEngine, type EngineChoice } from './herd-test/engine-choice.ts';
+import { formatFolderTime, readGitRevision, readHostName, type RunInfo } from './herd-test/run-info.ts';
+import { startReferenceTarget, type TargetHandle } from './herd-test/reference-target.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const herdCliPath = join(projectRoot, 'bin', 'herd.js');
+
+const usage = `Usage: herd herd-test [event.yaml] [options]
+
+Plans, builds and runs an event against a target, then writes results/<UTC time>-<event>/.
+
+Options:
+  --scale F           multiply the event's user count by F (default 1; make herd-test uses 0.02)
+  --target URL        send the load to this base URL instead of starting the reference backend
+  --profile NAME      reference backend profile: legacy or high-concurrency (default legacy)
+  --servers N         reference backend servers, 17 workers each in the legacy profile (default 1)
+  --k6 PATH           run with this k6 binary (default: k6 on PATH, else the built-in engine)
+  --gate              run \`herd gate\` first with the arguments in HERD_GATE_ARGS; exit 75 when it says not now
+  --results-dir DIR   parent folder for the run folder (default results)
+  --quiet             no progress output from the engine
+`;
+
+interface HerdTestOptions {
+  eventPath: string;
+  scale: number;
+  targetUrl: string | undefined;
+  profile: string;
+  servers: number;
+  k6: string | undefined;
+  gate: boolean;
+  resultsRoot: string;
+  quiet: boolean;
+}
+
+function parsePositiveNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new HerdUserError('BAD_FLAG', `${flag} must be a positive number, got "${text}".`);
+  }
+  return value;
+}
+
+function parseOptions(args: string[]): HerdTestOptions | undefined {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      scale: { type: 'string' },
+      target: { type: 'string' },
+      profile: { type: 'string', default: 'legacy' },
+      servers: { type: 'string' },
+      k6: { type: 'string' },
+      gate: { type: 'boolean', default: false },
+      'results-dir': { type: 'string', default: 'results' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return undefined;
+  }
+  if (positionals.length > 1) {
+    throw new HerdUserError('BAD_FLAG', `herd-test takes one event file, got ${positionals.length}: ${positionals.join(', ')}.`);
+  }
+  const servers = parsePositiveNumber('--servers', values.servers, 1);
+  if (!Number.isInteger(servers)) {
+    throw new HerdUserError('BAD_FLAG', `--servers must be a whole number, got "${values.servers}".`);
+  }
+  return {
+    eventPath: resolve(positionals[0] ?? join(projectRoot, 'scenarios', 'live-event.yaml')),
+    scale: parsePositiveNumber('--scale', values.scale, 1),
+    targetUrl: values.target,
+    profile: values.profile,
+    servers,
+    k6: values.k6 ?? process.env.K6,
+    gate: values.gate || process.env.GATE === '1',
+    resultsRoot: resolve(values['results-dir']),
+    quiet: values.quiet,
+  };
+}
+
+/** Finds the scenario script that imports this event file: same folder, same name, `.ts`. */
+function scenarioEntryFor(eventPath: string): string {
+  if (!existsSync(eventPath)) {
+    throw new HerdUserError('EVENT_NOT_FOUND', `event file ${eventPath} does not exist. Pass the path of an event YAML file, for example scenarios/live-event.yaml.`);
+  }
+  const entry = join(dirname(eventPath), `${basename(eventPath, extname(eventPath))}.ts`);
+  if (!existsSync(entry)) {
+    throw new HerdUserError('SCENARIO_NOT_FOUND', `no scenario script ${entry} imports event file ${eventPath}. Each event needs a scenario beside it with the same name and a .ts ending (copy scenarios/live-event.ts).`);
+  }
+  return entry;
+}
+
+/** Runs a herd CLI subcommand as a child process and returns its exit status. */
+function runHerdStep(args: string[]): number {
+  const result = spawnSync(process.execPath, [herdCliPath, ...args], { stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const options = parseOptions(args);
+  if (options === undefined) return 0;
+
+  const entry = scenarioEntryFor(options.eventPath);
+  const scenarioName = basename(entry, '.ts');
+  const startedAt = new Date();
+  const runDir = join(options.resultsRoot, `${formatFolderTime(startedAt)}-${scenarioName}`);
+  mkdirSync(runDir, { recursive: true });
+
+  if (options.gate) {
+    const gateArgs = (process.env.HERD_GATE_ARGS ?? '').split(/\s+/).filter((word) => word !== '');
+    const gateStatus = runHerdStep(['gate', ...gateArgs, '--baseline-out', join(runDir, 'gate-baseline.json')]);
+    if (gateStatus !== 0) {
+      console.error(`herd-test: the database gate answered ${gateStatus === 75 ? 'not now (75)' : `with exit status ${gateStatus}`}; the herd test did not start. Its measurements are in ${runDir}.`);
+      return gateStatus;
+    }
+  }
+
+  const outDir = join(projectRoot, 'dist');
+  const buildStatus = runHerdStep(['build', entry, '--out-dir', outDir]);
+  if (buildStatus !== 0) return buildStatus;
+  const scriptPath = join(outDir, `${scenarioName}.js`);
+
+  const planStatus = runHerdStep(['plan', options.eventPath, '--scale', String(options.scale), '--servers', String(options.servers), '--json', join(runDir, 'plan.json')]);
+  if (planStatus !== 0) {
+    console.error('herd-test: planning failed, so plan.json is missing; the run goes on.');
+  }
+
+  const engine = chooseEngine(options.k6, herdCliPath);
+  const target = options.targetUrl === undefined
+    ? await startReferenceTarget({ profile: options.profile, servers: options.servers, metricsCsvPath: join(runDir, 'target-metrics.csv') })
+    : undefined;
+  const targetUrl = target?.url ?? options.targetUrl ?? '';
+  const runInfo: RunInfo = {
+    scenario: scenarioName,
+    eventFile: options.eventPath,
+    engine: { kind: engine.kind, version: engine.version },
+    target: target === undefined ? { url: targetUrl, kind: 'external' } : { url: targetUrl, kind: 'reference', profile: options.profile, servers: options.servers },
+    scale: options.scale,
+    gitRevision: readGitRevision(projectRoot),
+    host: readHostName(),
+    startedAtUtc: startedAt.toISOString(),
+    endedAtUtc: null,
+    exitCode: null,
+  };
+  writeRunInfo(runDir, runInfo);
+
+  console.log(`herd-test: ${scenarioName} at scale ${options.scale} with ${engine.kind === 'k6' ? engine.version : 'the built-in engine'} against ${targetUrl}; results in ${runDir}`);
+  const outcome = await runEngine(engine, scriptPath, runDir, targetUrl, options).finally(() => stopTarget(target));
+
+  runInfo.endedAtUtc = new Date().toISOString();
+  runInfo.exitCode = outcome.exitCode;
+  if (outcome.interruption !== undefined) runInfo.interruption = outcome.interruption;
+  writeRunInfo(runDir, runInfo);
+
+  const reportStatus = runHerdStep(['report', runDir]);
+  if (reportStatus !== 0) console.error(`herd-test: building the report failed (exit ${reportStatus}); the raw results are in ${runDir}.`);
+  console.log(`herd-test: results written to ${runDir}`);
+  return outcome.exitCode;
+}
+
+function writeRunInfo(runDir: string, runInfo: RunInfo): void {
+  const baselinePath = join(runDir, 'gate-baseline.json');
+  if (existsSync(baselinePath) && runInfo.gateBaseline === undefined) {
+    runInfo.gateBaseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as unknown;
+  }
+  writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(runInfo, null, 2)}\n`);
+}
+
+async function stopTarget(target: TargetHandle | undefined): Promise<void> {
+  if (target !== undefined) await target.close();
+}
+
+interface EngineOutcome {
+  exitCode: number;
+  interruption?: string;
+}
+
+/**
+ * Runs the engine as a child process in its own process group, so one Ctrl-C reaches it once
+ * (through us) and it can stop gracefully and still write its summary; a second Ctrl-C is
+ * forwarded too and stops it at once, as in k6.
+ */
+function runEngine(engine: EngineChoice, scriptPath: string, runDir: string, targetUrl: string, options: HerdTestOptions): Promise<EngineOutcome> {
+  const runArgs = [
+    ...engine.leadingArgs,
+    'run',
+    '-e', `HERD_TARGET=${targetUrl}`,
+    '-e', `HERD_SCALE=${options.scale}`,
+    '-e', `HERD_RESULTS_DIR=${runDir}`,
+    '--out', `csv=${join(runDir, 'samples.csv')}`,
+    ...(options.quiet ? ['--quiet'] : []),
+    scriptPath,
+  ];
+  const child = spawn(engine.command, runArgs, { stdio: 'inherit', detached: true });
+  let interruption: string | undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    interruption = `stopped by ${signal}`;
+    if (child.pid !== undefined) process.kill(child.pid, signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+
+  return new Promise((resolvePromise) => {
+    child.on('error', (error) => {
+      interruption = `the engine could not start: ${error.message}`;
+    });
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      if (signal !== null && interruption === undefined) interruption = `the engine was killed by ${signal}`;
+      resolvePromise({ exitCode: code ?? 1, ...(interruption === undefined ? {} : { interruption }) });
+    });
+  });
+}

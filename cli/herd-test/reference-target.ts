@@ -1,0 +1,30 @@
+import { startTarget } from '../../target/index.ts';
+import { TargetSampler } from './target-sampler.ts';
+
+/** The reference backend started for one run, with its gauges sampled to a CSV. */
+export interface TargetHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the reference backend on a free loopback port and samples its gauges once a second. */
+export async function startReferenceTarget(options: { profile: string; servers: number; metricsCsvPath: string }): Promise<TargetHandle> {
+  const target = await startTarget({ host: '127.0.0.1', port: 0, profile: options.profile, servers: options.servers });
+  const sampler = new TargetSampler(options.metricsCsvPath, () => {
+    const stats = target.stats();
+    return {
+      queueDepth: stats.queueDepth,
+      workersBusy: stats.workersBusy,
+      workersTotal: stats.workersTotal,
+      queueTimeoutsTotal: stats.queueTimeoutsTotal,
+      requestsTotal: stats.requestsTotal,
+    };
+  });
+  return {
+    url: target.url,
+    async close() {
+      await sampler.stop();
+      await target.close();
+    },
+  };
+}
