@@ -1,0 +1,31 @@
+/** Names of the numbers a probe measures; each can have a threshold. */
+export type MetricName = 'activeBackends' | 'transactionsPerSecond' | 'longQueries' | 'value';
+
+/** One measurement: when it was taken and the numbers the probe read. */
+export interface LoadSample {
+  /** Epoch ms on the gate's clock. */
+  atMs: number;
+  metrics: Partial<Record<MetricName, number>>;
+}
+
+/** A source of load measurements: PostgreSQL statistics, a Prometheus query or a command. */
+export interface LoadProbe {
+  /** `postgres`, `prometheus` or `command`. */
+  readonly kind: string;
+  /** What the probe reads, safe to print: passwords masked. */
+  readonly description: string;
+  /** Connects and takes any reading that later samples are relative to (PostgreSQL's transaction counters). */
+  start(): Promise<void>;
+  /** Takes one sample; rejects with a `HerdUserError` (exit 1) when the measurement fails. */
+  takeSample(atMs: number): Promise<LoadSample>;
+  /** Releases connections; safe to call more than once and after a failed `start`. */
+  close(): Promise<void>;
+}
+
+/** How each metric reads in a sentence, with its unit. */
+export const METRIC_LABELS: Record<MetricName, string> = {
+  activeBackends: 'active backends',
+  transactionsPerSecond: 'transactions per second',
+  longQueries: 'long-running queries',
+  value: 'load value',
+};
