@@ -1,0 +1,111 @@
+// The target's counters, the snapshot `stats()` returns and their Prometheus text rendering.
+import type { RouteKey } from './profiles.ts';
+
+/** The `route` label of a response: a pool route, or one of the routes answered outside the pool. */
+export type RouteLabel = RouteKey | 'health' | 'metrics' | 'not-found';
+
+/** A snapshot of the target's state and counters since it started. */
+export interface TargetStats {
+  /** Requests waiting in the proxy queue for a free worker. */
+  queueDepth: number;
+  /** Workers holding a request. */
+  workersBusy: number;
+  /** Servers × workers per server. */
+  workersTotal: number;
+  /** Responses sent, by route label and then by HTTP status code. Example: `requestsTotal['event-page'][503]`. */
+  requestsTotal: Partial<Record<RouteLabel, Record<number, number>>>;
+  /** 503 responses the proxy sent because a request waited the queue timeout; the servers never saw them. */
+  queueTimeoutsTotal: number;
+  /** 5xx responses sent by workers, as a server's own error log would count them. */
+  serverErrorsTotal: number;
+  /** Requests whose client closed the connection while they waited in the queue. */
+  queueAbandonsTotal: number;
+}
+
+/** Upper bounds, in seconds, of the queue wait histogram buckets; `+Inf` is implied. */
+const queueWaitBucketsSeconds = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Counters the target updates on every response, kept in place to avoid allocating per request. */
+export class TargetCounters {
+  readonly requestsTotal: Partial<Record<RouteLabel, Record<number, number>>> = {};
+  queueTimeoutsTotal = 0;
+  serverErrorsTotal = 0;
+  queueAbandonsTotal = 0;
+  readonly #queueWaitBucketCounts = new Array<number>(queueWaitBucketsSeconds.length).fill(0);
+  #queueWaitCount = 0;
+  #queueWaitSumSeconds = 0;
+
+  /** Counts one response sent for `route` with `status`. */
+  countResponse(route: RouteLabel, status: number): void {
+    const byStatus = (this.requestsTotal[route] ??= {});
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  }
+
+  /** Records how long a request waited in the queue before a worker took it. */
+  observeQueueWait(waitMs: number): void {
+    const waitSeconds = waitMs / 1000;
+    this.#queueWaitCount += 1;
+    this.#queueWaitSumSeconds += waitSeconds;
+    const bucketIndex = queueWaitBucketsSeconds.findIndex((bound) => waitSeconds <= bound);
+    if (bucketIndex !== -1) {
+      this.#queueWaitBucketCounts[bucketIndex] += 1;
+    }
+  }
+
+  /** Renders every metric in the Prometheus text exposition format, version 0.0.4. */
+  renderPrometheus(gauges: { queueDepth: number; workersBusy: number; workersTotal: number }): string {
+    const lines: string[] = [];
+    const addMetric = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string, samples: string[]): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples);
+    };
+
+    addMetric('herd_target_queue_depth', 'gauge', 'Requests waiting in the proxy queue for a free worker.', [
+      `herd_target_queue_depth ${gauges.queueDepth}`,
+    ]);
+    addMetric('herd_target_workers_busy', 'gauge', 'Workers holding a request.', [`herd_target_workers_busy ${gauges.workersBusy}`]);
+    addMetric('herd_target_workers_total', 'gauge', 'Workers behind the proxy: servers times workers per server.', [
+      `herd_target_workers_total ${gauges.workersTotal}`,
+    ]);
+    addMetric('herd_target_requests_total', 'counter', 'Responses sent, by route and HTTP status code.', this.#renderRequestSamples());
+    addMetric('herd_target_queue_timeouts_total', 'counter', 'Requests the proxy answered with 503 after they waited the queue timeout.', [
+      `herd_target_queue_timeouts_total ${this.queueTimeoutsTotal}`,
+    ]);
+    addMetric('herd_target_server_errors_total', 'counter', 'Responses with a 5xx status sent by workers, not by the proxy.', [
+      `herd_target_server_errors_total ${this.serverErrorsTotal}`,
+    ]);
+    addMetric('herd_target_queue_abandons_total', 'counter', 'Requests whose client disconnected while they waited in the proxy queue.', [
+      `herd_target_queue_abandons_total ${this.queueAbandonsTotal}`,
+    ]);
+    addMetric('herd_target_queue_wait_seconds', 'histogram', 'Time requests waited in the proxy queue before a worker took them.', this.#renderQueueWaitSamples());
+    return `${lines.join('\n')}\n`;
+  }
+
+  #renderRequestSamples(): string[] {
+    const samples: string[] = [];
+    for (const [route, byStatus] of Object.entries(this.requestsTotal)) {
+      for (const [status, count] of Object.entries(byStatus)) {
+        samples.push(`herd_target_requests_total{route="${escapeLabelValue(route)}",status="${status}"} ${count}`);
+      }
+    }
+    return samples;
+  }
+
+  #renderQueueWaitSamples(): string[] {
+    const samples: string[] = [];
+    let cumulativeCount = 0;
+    queueWaitBucketsSeconds.forEach((bound, index) => {
+      cumulativeCount += this.#queueWaitBucketCounts[index];
+      samples.push(`herd_target_queue_wait_seconds_bucket{le="${bound}"} ${cumulativeCount}`);
+    });
+    samples.push(
+      `herd_target_queue_wait_seconds_bucket{le="+Inf"} ${this.#queueWaitCount}`,
+      `herd_target_queue_wait_seconds_sum ${this.#queueWaitSumSeconds}`,
+      `herd_target_queue_wait_seconds_count ${this.#queueWaitCount}`,
+    );
+    return samples;
+  }
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}

@@ -1,0 +1,286 @@
+// The reference target's HTTP server: /health and /metrics answered at once, every other route
+// through the proxy queue and a worker, unknown paths answered 404 by the proxy.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HerdUserError } from '../lib/user-error.ts';
+import { createLatencySampler, createRandomSource, type LatencySampler } from './latency.ts';
+import { TargetCounters, type RouteLabel, type TargetStats } from './metrics.ts';
+import { classifyRoute, routeKeys, type RouteKey, type TargetProfile } from './profiles.ts';
+import { jsonError, maxRequestBodyBytes, respondToRoute, type RouteContext, type RouteResponse } from './routes.ts';
+import { resolveTargetConfig, type StartTargetOptions, type TargetConfig } from './target-config.ts';
+import { createTokenAuthority } from './tokens.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+/** A target that is listening. */
+export interface RunningTarget {
+  /** Origin to send requests to, such as `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** The profile in effect, with the option overrides applied. */
+  profile: TargetProfile;
+  servers: number;
+  /** Returns a snapshot of the queue, the workers and the counters. */
+  stats(): TargetStats;
+  /** Stops listening, ends open connections (keep-alive ones included) and drops queued requests. */
+  close(): Promise<void>;
+}
+
+/** Idle time after which the server closes a keep-alive connection; longer than undici's 4 s default, so clients close first. */
+const keepAliveTimeoutMs = 30_000;
+/** Time a client has to send its request headers. */
+const headersTimeoutMs = 20_000;
+/** Time a client has to send its whole request; queue and service time are not part of it. */
+const requestTimeoutMs = 30_000;
+/** Requested listen backlog; the kernel caps it at net.core.somaxconn. */
+const listenBacklog = 65_535;
+
+/**
+ * Starts the reference target on a loopback address and resolves once it listens.
+ * Throws `HerdUserError` for invalid options, a non-loopback host or a port that is taken.
+ */
+export async function startTarget(options: StartTargetOptions = {}): Promise<RunningTarget> {
+  const config = resolveTargetConfig(options);
+  const model = new TargetModel(config);
+  const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs }, (request, response) => {
+    model.handleRequest(request, response);
+  });
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
+
+  const port = await listen(server, config.host, config.port);
+  const url = formatOrigin(config.host, port);
+  model.setBaseUrl(url);
+
+  return {
+    url,
+    port,
+    profile: config.profile,
+    servers: config.servers,
+    stats: () => model.snapshot(),
+    close: () => closeServer(server, model.pool),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(describeListenError(error, host, port));
+    };
+    server.once('error', onError);
+    server.listen({ host, port, backlog: listenBacklog }, () => {
+      server.off('error', onError);
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        reject(new Error(`The target server reported an unexpected address ${String(address)} after listening.`));
+        return;
+      }
+      resolve(address.port);
+    });
+  });
+}
+
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const address = `${formatHost(host)}:${port}`;
+  if (error.code === 'EADDRINUSE') {
+    return new HerdUserError(
+      'TARGET_PORT_IN_USE',
+      `Cannot listen on ${address} because another process already uses that port. ` +
+        'Stop that process (an earlier `herd target` may still run), choose another port with --port, ' +
+        'or pass --port 0 to let the system pick a free one.',
+    );
+  }
+  if (error.code === 'EACCES') {
+    return new HerdUserError(
+      'TARGET_PORT_DENIED',
+      `Cannot listen on ${address}: permission denied. Ports below 1024 need privileges; choose a port of 1024 or above, or --port 0.`,
+    );
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new HerdUserError('TARGET_ADDRESS_UNAVAILABLE', `Cannot listen on ${address}: no local interface has that address. Use 127.0.0.1 or ::1.`);
+  }
+  return error;
+}
+
+function closeServer(server: Server, pool: WorkerPool): Promise<void> {
+  pool.close();
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error === undefined ? resolve() : reject(error)));
+    // server.close() waits for open connections; keep-alive and queued requests would hold it for seconds.
+    server.closeAllConnections();
+  });
+}
+
+/** The state of one running target: the pool, tokens, samplers and counters behind the HTTP handler. */
+class TargetModel {
+  readonly pool: WorkerPool;
+  readonly counters = new TargetCounters();
+  readonly #context: RouteContext;
+  readonly #routeSamplers: Record<RouteKey, LatencySampler>;
+  readonly #vendorSampler: LatencySampler;
+  #loggedErrorMessages = new Set<string>();
+
+  constructor(config: TargetConfig) {
+    this.pool = new WorkerPool({ workerCount: config.servers * config.profile.workersPerServer, queueTimeoutMs: config.profile.queueTimeoutMs });
+    const tokens = createTokenAuthority(config.profile.tokenLifetimeSeconds);
+    this.#context = { tokens, baseUrl: '', nowMs: () => Date.now() };
+
+    // One generator per route, so the draws of one route do not depend on the traffic to the others.
+    const samplers: Partial<Record<RouteKey, LatencySampler>> = {};
+    routeKeys.forEach((route, index) => {
+      samplers[route] = createLatencySampler(config.profile.routes[route], createRandomSource(deriveSeed(config.seed, index)));
+    });
+    this.#routeSamplers = samplers as Record<RouteKey, LatencySampler>;
+    this.#vendorSampler = createLatencySampler(config.profile.vendor, createRandomSource(deriveSeed(config.seed, routeKeys.length)));
+  }
+
+  /** Sets the origin that playback URLs point at; known only once the server listens. */
+  setBaseUrl(url: string): void {
+    this.#context.baseUrl = url;
+  }
+
+  snapshot(): TargetStats {
+    const requestsTotal: TargetStats['requestsTotal'] = {};
+    for (const [route, byStatus] of Object.entries(this.counters.requestsTotal)) {
+      requestsTotal[route as RouteLabel] = { ...byStatus };
+    }
+    return {
+      queueDepth: this.pool.queueDepth,
+      workersBusy: this.pool.busyWorkers,
+      workersTotal: this.pool.workerCount,
+      requestsTotal,
+      queueTimeoutsTotal: this.counters.queueTimeoutsTotal,
+      serverErrorsTotal: this.counters.serverErrorsTotal,
+      queueAbandonsTotal: this.counters.queueAbandonsTotal,
+    };
+  }
+
+  handleRequest(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? '/';
+    const queryIndex = url.indexOf('?');
+    const pathname = queryIndex === -1 ? url : url.slice(0, queryIndex);
+
+    if (request.method === 'GET' && pathname === '/health') {
+      request.resume();
+      this.#send(response, 'health', { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok', callsVendor: false });
+      return;
+    }
+    if (request.method === 'GET' && pathname === '/metrics') {
+      request.resume();
+      const body = this.counters.renderPrometheus({ queueDepth: this.pool.queueDepth, workersBusy: this.pool.busyWorkers, workersTotal: this.pool.workerCount });
+      this.#send(response, 'metrics', { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body, callsVendor: false });
+      return;
+    }
+
+    const route = classifyRoute(request.method ?? 'GET', url);
+    if (route === undefined) {
+      request.resume();
+      this.#send(response, 'not-found', jsonError(404, 'not_found', `No route serves ${request.method} ${pathname}.`));
+      return;
+    }
+
+    readBody(request, (body) => {
+      if (body === undefined) {
+        response.shouldKeepAlive = false;
+        this.#send(response, route, jsonError(413, 'payload_too_large', `The request body exceeds ${maxRequestBodyBytes} bytes.`));
+        return;
+      }
+      this.#enqueue(route, pathname, request, response, body);
+    });
+  }
+
+  #enqueue(route: RouteKey, pathname: string, request: IncomingMessage, response: ServerResponse, body: Buffer): void {
+    let routeResponse: RouteResponse | undefined;
+    const ticket = this.pool.submit({
+      begin: (queueWaitMs) => {
+        this.counters.observeQueueWait(queueWaitMs);
+        routeResponse = this.#computeResponse({ route, pathname, authorization: request.headers.authorization, body });
+        const vendorMs = routeResponse.callsVendor ? this.#vendorSampler.sampleMs() : 0;
+        return this.#routeSamplers[route].sampleMs() + vendorMs;
+      },
+      complete: () => {
+        if (routeResponse !== undefined) {
+          if (routeResponse.status >= 500) {
+            this.counters.serverErrorsTotal += 1;
+          }
+          this.#send(response, route, routeResponse);
+        }
+      },
+      expire: (queueWaitMs) => {
+        this.counters.queueTimeoutsTotal += 1;
+        const message = `503 Service Unavailable: the request waited ${Math.round(queueWaitMs)} ms in the proxy queue ` +
+          `without a free worker (queue timeout ${this.pool.queueTimeoutMs} ms).\n`;
+        this.#send(response, route, { status: 503, contentType: 'text/plain; charset=utf-8', body: message, callsVendor: false });
+      },
+    });
+
+    response.once('close', () => {
+      if (ticket.cancel()) {
+        this.counters.queueAbandonsTotal += 1;
+      }
+    });
+  }
+
+  /** Runs the route handler; an exception becomes a 500, as an application server would send. */
+  #computeResponse(routeRequest: Parameters<typeof respondToRoute>[0]): RouteResponse {
+    try {
+      return respondToRoute(routeRequest, this.#context);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.#loggedErrorMessages.has(message)) {
+        this.#loggedErrorMessages.add(message);
+        console.error(`herd target: the ${routeRequest.route} handler failed on ${routeRequest.pathname}: ${message} (repeats are counted in herd_target_server_errors_total, not logged)`);
+      }
+      return jsonError(500, 'internal_error', 'The route handler failed; the target log has the details.');
+    }
+  }
+
+  /** Writes `routeResponse` unless the client is gone, and counts it either way, as a server's access log would. */
+  #send(response: ServerResponse, route: RouteLabel, routeResponse: RouteResponse): void {
+    this.counters.countResponse(route, routeResponse.status);
+    if (response.destroyed || response.writableEnded) {
+      return;
+    }
+    const body = routeResponse.body;
+    response.writeHead(routeResponse.status, {
+      'content-type': routeResponse.contentType,
+      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+      ...routeResponse.headers,
+    });
+    response.end(body);
+  }
+}
+
+/** Reads the request body, or passes `undefined` once it exceeds `maxRequestBodyBytes`. */
+function readBody(request: IncomingMessage, onBody: (body: Buffer | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let receivedBytes = 0;
+  let tooLarge = false;
+  request.on('data', (chunk: Buffer) => {
+    receivedBytes += chunk.length;
+    if (receivedBytes > maxRequestBodyBytes) {
+      if (!tooLarge) {
+        tooLarge = true;
+        onBody(undefined);
+      }
+      return;
+    }
+    chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if (!tooLarge) {
+      onBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    }
+  });
+}
+
+/** Spreads the per-route seeds apart with the golden-ratio increment, so nearby seeds give unrelated streams. */
+function deriveSeed(seed: number, streamIndex: number): number {
+  return (seed + Math.imul(streamIndex + 1, 0x9e3779b9)) >>> 0;
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function formatOrigin(host: string, port: number): string {
+  return `http://${formatHost(host)}:${port}`;
+}

@@ -1,0 +1,196 @@
+// The proxy queue and the serial workers behind it. A request takes a free worker at once or
+// waits in one FIFO queue; after `queueTimeoutMs` in the queue the proxy gives up on it.
+// The pool costs timers, not CPU: one timer per request in service and one for the queue head.
+
+/** A request as the pool sees it. The pool calls exactly one of `expire` or `begin`, then `complete` after `begin`. */
+export interface PoolJob {
+  /** Called when a worker takes the job; returns how long the worker holds it, in ms. */
+  begin(queueWaitMs: number): number;
+  /** Called when the hold ends, just before the worker takes the next job. */
+  complete(): void;
+  /** Called instead of `begin` when the job waited `queueTimeoutMs` without getting a worker. */
+  expire(queueWaitMs: number): void;
+}
+
+/** A handle to a submitted job. */
+export interface PoolTicket {
+  /** Removes the job from the queue if it is still waiting, and returns whether it was. A job in service is not stopped. */
+  cancel(): boolean;
+}
+
+/** Options of a worker pool; all times in milliseconds. */
+export interface WorkerPoolOptions {
+  /** Requests processed at the same time (servers × workers per server). */
+  workerCount: number;
+  /** How long a job may wait in the queue before `expire` is called. */
+  queueTimeoutMs: number;
+  /** Clock in ms; `performance.now` unless a test supplies one. */
+  now?: () => number;
+}
+
+interface QueueEntry {
+  job: PoolJob;
+  enqueuedAtMs: number;
+  state: 'waiting' | 'taken' | 'cancelled';
+}
+
+/** A FIFO proxy queue in front of a fixed number of serial workers. */
+export class WorkerPool {
+  readonly workerCount: number;
+  readonly queueTimeoutMs: number;
+  #now: () => number;
+  #busyWorkers = 0;
+  // A queue as an array with a moving head index: shift() would be O(n) per dequeue.
+  #entries: (QueueEntry | undefined)[] = [];
+  #headIndex = 0;
+  #waitingCount = 0;
+  #headTimer: NodeJS.Timeout | undefined;
+  #serviceTimers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.workerCount = options.workerCount;
+    this.queueTimeoutMs = options.queueTimeoutMs;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Number of jobs waiting in the queue. */
+  get queueDepth(): number {
+    return this.#waitingCount;
+  }
+
+  /** Number of workers holding a job. */
+  get busyWorkers(): number {
+    return this.#busyWorkers;
+  }
+
+  /** Hands `job` to a free worker, or queues it behind the jobs already waiting. */
+  submit(job: PoolJob): PoolTicket {
+    if (this.#closed) {
+      throw new Error('The worker pool is closed and accepts no more jobs.');
+    }
+
+    if (this.#busyWorkers < this.workerCount && this.#waitingCount === 0) {
+      this.#startJob(job, 0);
+      return { cancel: () => false };
+    }
+
+    const entry: QueueEntry = { job, enqueuedAtMs: this.#now(), state: 'waiting' };
+    this.#entries.push(entry);
+    this.#waitingCount += 1;
+    if (this.#waitingCount === 1) {
+      this.#armHeadTimer();
+    }
+    return { cancel: () => this.#cancelEntry(entry) };
+  }
+
+  /** Stops every timer and drops the waiting jobs without calling them back, so the process can exit. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#headTimer);
+    for (const timer of this.#serviceTimers) {
+      clearTimeout(timer);
+    }
+    this.#serviceTimers.clear();
+    this.#entries = [];
+    this.#headIndex = 0;
+    this.#waitingCount = 0;
+  }
+
+  #startJob(job: PoolJob, queueWaitMs: number): void {
+    this.#busyWorkers += 1;
+    const holdMs = job.begin(queueWaitMs);
+    const timer = setTimeout(() => {
+      this.#serviceTimers.delete(timer);
+      this.#busyWorkers -= 1;
+      job.complete();
+      this.#dispatchWaiting();
+    }, holdMs);
+    this.#serviceTimers.add(timer);
+  }
+
+  /** Gives free workers to the oldest waiting jobs, expiring those that waited too long. */
+  #dispatchWaiting(): void {
+    while (this.#busyWorkers < this.workerCount) {
+      const entry = this.#takeHead();
+      if (entry === undefined) {
+        break;
+      }
+      const queueWaitMs = this.#now() - entry.enqueuedAtMs;
+      if (queueWaitMs >= this.queueTimeoutMs) {
+        entry.job.expire(queueWaitMs);
+      } else {
+        this.#startJob(entry.job, queueWaitMs);
+      }
+    }
+    this.#armHeadTimer();
+  }
+
+  /** Expires the jobs at the head that reached the timeout. FIFO order with one timeout means the head always expires first. */
+  #expireOverdue(): void {
+    const nowMs = this.#now();
+    for (;;) {
+      const head = this.#peekHead();
+      if (head === undefined || nowMs - head.enqueuedAtMs < this.queueTimeoutMs) {
+        break;
+      }
+      this.#takeHead();
+      head.job.expire(nowMs - head.enqueuedAtMs);
+    }
+    this.#armHeadTimer();
+  }
+
+  #armHeadTimer(): void {
+    clearTimeout(this.#headTimer);
+    this.#headTimer = undefined;
+    const head = this.#peekHead();
+    if (head === undefined || this.#closed) {
+      return;
+    }
+    const delayMs = Math.max(0, head.enqueuedAtMs + this.queueTimeoutMs - this.#now());
+    this.#headTimer = setTimeout(() => this.#expireOverdue(), delayMs);
+  }
+
+  #cancelEntry(entry: QueueEntry): boolean {
+    if (entry.state !== 'waiting' || this.#closed) {
+      return false;
+    }
+    entry.state = 'cancelled';
+    this.#waitingCount -= 1;
+    return true;
+  }
+
+  /** Returns the oldest job that is still waiting, skipping cancelled ones. */
+  #peekHead(): QueueEntry | undefined {
+    while (this.#headIndex < this.#entries.length) {
+      const entry = this.#entries[this.#headIndex];
+      if (entry !== undefined && entry.state === 'waiting') {
+        return entry;
+      }
+      this.#headIndex += 1;
+    }
+    this.#compact();
+    return undefined;
+  }
+
+  #takeHead(): QueueEntry | undefined {
+    const entry = this.#peekHead();
+    if (entry === undefined) {
+      return undefined;
+    }
+    entry.state = 'taken';
+    this.#entries[this.#headIndex] = undefined;
+    this.#headIndex += 1;
+    this.#waitingCount -= 1;
+    this.#compact();
+    return entry;
+  }
+
+  /** Drops the consumed prefix of the array once it is large and at least half of the array. */
+  #compact(): void {
+    if (this.#headIndex >= 1024 && this.#headIndex * 2 >= this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#headIndex);
+      this.#headIndex = 0;
+    }
+  }
+}
