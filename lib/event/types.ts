@@ -3,13 +3,23 @@
 
 /** An event file: who arrives, when, on which platforms, and against which target. */
 export interface EventFile {
-  /** Short identifier, used in result folder names. Example: `live-event`. */
+  /**
+   * Short identifier, used in result folder names. Example: `live-event`.
+   * @pattern ^[a-z0-9][a-z0-9_-]*$
+   */
   name: string;
   description?: string;
-  /** Users expected at scale 1; `--scale` multiplies it. Example: 50000. */
+  /**
+   * Users expected at scale 1; `--scale` multiplies it. Example: 50000.
+   * @asType integer
+   * @minimum 1
+   */
   users: number;
   arrival: ArrivalSpec;
-  /** Platform name → share of the users and the bundle each of them plays. Shares sum to 1. */
+  /**
+   * Platform name → share of the users and the bundle each of them plays. Shares sum to 1.
+   * @minProperties 1
+   */
   platforms: Record<string, PlatformSpec>;
   target?: TargetSpec;
   /** Values for `{{name}}` placeholders in bundles, such as `eventId`. */
@@ -26,35 +36,75 @@ export interface TargetSpec {
   allow?: string[];
 }
 
+/** @discriminator model */
 export type ArrivalSpec = LogNormalArrivalSpec | WavesArrivalSpec | TraceArrivalSpec;
 
 /** How fast one notification's audience arrives: either `medianSeconds` and `sigma`, or `within`. */
 export interface LogNormalShape {
-  /** Seconds after the notification by which half of its audience has arrived. */
+  /**
+   * Seconds after the notification by which half of its audience has arrived.
+   * @exclusiveMinimum 0
+   */
   medianSeconds?: number;
-  /** Standard deviation of ln(arrival delay in seconds); larger spreads arrivals out. */
+  /**
+   * Standard deviation of ln(arrival delay in seconds); larger spreads arrivals out.
+   * @exclusiveMinimum 0
+   */
   sigma?: number;
   /** Alternative to `sigma`: `fraction` of the audience arrives within `seconds` of the notification. */
-  within?: { fraction: number; seconds: number };
+  within?: WithinSpec;
+}
+
+/** A quantile of the arrival delay: `fraction` of the audience arrives within `seconds`. Example: 0.99 within 60. */
+export interface WithinSpec {
+  /**
+   * @exclusiveMinimum 0
+   * @exclusiveMaximum 1
+   */
+  fraction: number;
+  /** @exclusiveMinimum 0 */
+  seconds: number;
 }
 
 /** Users arrive log-normally after one push notification. */
 export interface LogNormalArrivalSpec extends LogNormalShape {
   model: 'lognormal';
-  /** Seconds from the test start to the notification. */
+  /**
+   * Seconds from the test start to the notification.
+   * @minimum 0
+   */
   notificationAtSeconds: number;
 }
 
 /** Several notifications, each a log-normal wave with its share of the audience. */
 export interface WavesArrivalSpec {
   model: 'waves';
-  waves: Array<LogNormalShape & { notificationAtSeconds: number; share: number }>;
+  /** @minItems 1 */
+  waves: WaveSpec[];
+}
+
+/** One notification of a `waves` arrival and the share of the audience it brings. */
+export interface WaveSpec extends LogNormalShape {
+  /**
+   * Seconds from the test start to this notification.
+   * @minimum 0
+   */
+  notificationAtSeconds: number;
+  /**
+   * Fraction of all users that arrive in this wave. The shares of all waves sum to 1.
+   * @exclusiveMinimum 0
+   * @maximum 1
+   */
+  share: number;
 }
 
 /** Arrivals replayed from a recorded CSV trace, scaled to `users`. */
 export interface TraceArrivalSpec {
   model: 'trace';
-  /** CSV path relative to the event file. */
+  /**
+   * CSV path relative to the event file.
+   * @minLength 1
+   */
   file: string;
   /** `timestamps`: one arrival time in seconds per row; `per-second`: a count per second. */
   format: 'timestamps' | 'per-second';
@@ -62,16 +112,25 @@ export interface TraceArrivalSpec {
 
 /** One platform's share of the herd and the bundle its users play. */
 export interface PlatformSpec {
-  /** Fraction of all users, from 0 to 1. */
+  /**
+   * Fraction of all users, from 0 to 1. The shares of all platforms sum to 1.
+   * @minimum 0
+   * @maximum 1
+   */
   share: number;
-  /** Bundle file path relative to the event file. */
+  /**
+   * Bundle file path relative to the event file.
+   * @minLength 1
+   */
   bundle: string;
 }
 
 /** What one user of a platform does when admitted: an ordered list of steps. */
 export interface BundleFile {
+  /** @pattern ^[a-z0-9][a-z0-9_-]*$ */
   name: string;
   description?: string;
+  /** @minItems 1 */
   steps: BundleStep[];
 }
 
@@ -83,36 +142,79 @@ export interface RequestStep {
 
 /** Requests fired together, as an app or a browser does, at most `maxConcurrency` at a time. */
 export interface ParallelStep {
-  parallel: { maxConcurrency?: number; steps: RequestStep[] };
+  parallel: ParallelSpec;
 }
 
+/** The requests of a parallel step and how many of them may be in flight at once. */
+export interface ParallelSpec {
+  /**
+   * Maximum requests in flight at once, like a browser's or an app's connection limit. Default: all of them.
+   * @asType integer
+   * @minimum 1
+   */
+  maxConcurrency?: number;
+  /** @minItems 1 */
+  steps: RequestStep[];
+}
+
+/** Think time: the user waits before the next step. */
 export interface PauseStep {
-  pause: { durationMs: number };
+  pause: PauseSpec;
+}
+
+export interface PauseSpec {
+  /** @minimum 0 */
+  durationMs: number;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 /** One HTTP request of a bundle. Strings may hold `{{name}}` placeholders. */
 export interface RequestSpec {
-  /** Tag value for `name` in metrics. Example: `auth-refresh`. */
+  /**
+   * Tag value for `name` in metrics. Example: `auth-refresh`.
+   * @minLength 1
+   */
   name: string;
   method: HttpMethod;
-  /** Path appended to the target's base URL. Example: `/events/{{eventId}}`. */
+  /**
+   * Path appended to the target's base URL. Example: `/events/{{eventId}}`.
+   * @pattern ^/
+   */
   path: string;
   headers?: Record<string, string>;
   /** JSON body; strings inside are templated. */
   body?: unknown;
-  /** Statuses that count as success. Default: 200–299. */
-  expectStatus?: number[];
+  /**
+   * Statuses that count as success. Default: 200–299.
+   * @minItems 1
+   */
+  expectStatus?: HttpStatus[];
   /** Whether the user is admitted only if this request succeeds. Default: true. */
   essential?: boolean;
   /** Send `Authorization: Bearer {{token}}`. Default: false. */
   withToken?: boolean;
   /** Variables to capture from the response: name → `json:path.to.field` or `header:Name`. */
-  capture?: Record<string, string>;
-  /** Service time the planner assumes for this request when the backend is not overloaded. Default: 50. */
+  capture?: Record<string, CaptureSource>;
+  /**
+   * Service time the planner assumes for this request when the backend is not overloaded. Default: 50.
+   * @minimum 0
+   */
   expectedLatencyMs?: number;
 }
+
+/**
+ * @asType integer
+ * @minimum 100
+ * @maximum 599
+ */
+export type HttpStatus = number;
+
+/**
+ * Where a captured value comes from: `json:` and a dotted path into the JSON body, or `header:` and a header name.
+ * @pattern ^(json:[^.\s][^\s]*|header:[A-Za-z0-9-]+)$
+ */
+export type CaptureSource = string;
 
 /** An event whose bundle paths have been read, validated and inlined. */
 export interface LoadedEvent extends Omit<EventFile, 'platforms'> {

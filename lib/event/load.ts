@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import Papa from 'papaparse';
+import { HerdUserError } from '../user-error.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import { formatDiagnostics } from './diagnostic.ts';
+import { checkBundleVariables, checkEventRules } from './rules.ts';
+import { checkAgainstSchema, type FileKind } from './schema-check.ts';
+import type { BundleFile, EventFile, LoadedEvent, TraceArrivalSpec } from './types.ts';
+import { parseYamlSource, type YamlSource } from './yaml-source.ts';
+
+/** The outcome of checking one file: its data when valid, and every problem found. */
+interface CheckedFile<T> {
+  data: T | undefined;
+  source: YamlSource | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Reads an event file and every bundle it names (paths relative to the event file), validates
+ * them, and returns the event with its bundles inlined. Throws one HerdUserError that lists every
+ * problem of every file, each with file:line:column, the field, the rule and the fix.
+ */
+export function loadEvent(eventPath: string): LoadedEvent {
+  const shownEventPath = showPath(eventPath);
+  const text = readUserFile(eventPath, 'event file', 'EVENT_NOT_FOUND');
+  const event = checkFile<EventFile>(shownEventPath, text, 'event');
+  const diagnostics = [...event.diagnostics];
+  if (event.data !== undefined && event.source !== undefined) {
+    diagnostics.push(...checkEventRules(event.source, event.data));
+  }
+
+  const eventDirectory = dirname(eventPath);
+  const eventVariableNames = Object.keys(readObject(event.source?.data, 'vars'));
+  const platforms: LoadedEvent['platforms'] = {};
+  for (const [platformName, platform] of Object.entries(readObject(event.source?.data, 'platforms'))) {
+    const bundlePath = platform !== null && typeof platform === 'object' ? (platform as { bundle?: unknown }).bundle : undefined;
+    if (typeof bundlePath !== 'string' || event.source === undefined) {
+      continue;
+    }
+    const bundle = checkBundleOfPlatform(event.source, platformName, resolve(eventDirectory, bundlePath), eventVariableNames);
+    diagnostics.push(...bundle.diagnostics);
+    if (bundle.data !== undefined) {
+      platforms[platformName] = { share: (platform as { share: number }).share, bundlePath, bundle: bundle.data };
+    }
+  }
+
+  let traceArrivalSeconds: number[] | undefined;
+  if (event.data?.arrival.model === 'trace' && event.source !== undefined) {
+    const trace = readTrace(event.source, resolve(eventDirectory, event.data.arrival.file), event.data.arrival);
+    diagnostics.push(...trace.diagnostics);
+    traceArrivalSeconds = trace.arrivalSeconds;
+  }
+
+  throwIfAny(diagnostics, shownEventPath);
+  const { platforms: _writtenPlatforms, ...rest } = event.data as EventFile;
+  return traceArrivalSeconds === undefined ? { ...rest, platforms } : { ...rest, platforms, traceArrivalSeconds };
+}
+
+/** Reads and validates one bundle file on its own, without an event's vars. Throws a HerdUserError listing every problem. */
+export function loadBundle(bundlePath: string, eventVariableNames: readonly string[] = []): BundleFile {
+  const shownPath = showPath(bundlePath);
+  const text = readUserFile(bundlePath, 'bundle file', 'BUNDLE_NOT_FOUND');
+  const bundle = checkFile<BundleFile>(shownPath, text, 'bundle');
+  const diagnostics = [...bundle.diagnostics];
+  if (bundle.data !== undefined && bundle.source !== undefined) {
+    diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
+  }
+  throwIfAny(diagnostics, shownPath);
+  return bundle.data as BundleFile;
+}
+
+/** Parses YAML text and checks it against the event or bundle schema. */
+export function checkFile<T>(shownPath: string, text: string, kind: FileKind): CheckedFile<T> {
+  const source = parseYamlSource(shownPath, text);
+  if (source.syntaxDiagnostics.length > 0) {
+    return { data: undefined, source: undefined, diagnostics: source.syntaxDiagnostics };
+  }
+  const diagnostics = checkAgainstSchema(source, kind);
+  return { data: diagnostics.length === 0 ? (source.data as T) : undefined, source, diagnostics };
+}
+
+function checkBundleOfPlatform(
+  eventSource: YamlSource,
+  platformName: string,
+  bundlePath: string,
+  eventVariableNames: readonly string[],
+): CheckedFile<BundleFile> {
+  let text: string;
+  try {
+    text = readFileSync(bundlePath, 'utf8');
+  } catch (error) {
+    const fieldPath = ['platforms', platformName, 'bundle'];
+    const diagnostic: Diagnostic = {
+      file: eventSource.file,
+      ...eventSource.locate(fieldPath),
+      fieldPath: fieldPath.join('.'),
+      rule: `bundle file cannot be read: ${showPath(bundlePath)} (${errorCode(error)})`,
+      hint: 'Bundle paths are relative to the event file; check the path and the file name.',
+    };
+    return { data: undefined, source: undefined, diagnostics: [diagnostic] };
+  }
+
+  const bundle = checkFile<BundleFile>(showPath(bundlePath), text, 'bundle');
+  if (bundle.data !== undefined && bundle.source !== undefined) {
+    bundle.diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
+  }
+  return { ...bundle, data: bundle.diagnostics.length === 0 ? bundle.data : undefined };
+}
+
+/**
+ * Reads a trace CSV: the first column of each row is a number, and a first row that is not a
+ * number is a header. `timestamps` rows are arrival times in seconds; `per-second` rows are
+ * counts for second 0, 1, 2, … whose arrivals are spread evenly over their second.
+ */
+function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArrivalSpec): { arrivalSeconds?: number[]; diagnostics: Diagnostic[] } {
+  const fieldPath = ['arrival', 'file'];
+  const fail = (rule: string, hint: string) => ({
+    diagnostics: [{ file: eventSource.file, ...eventSource.locate(fieldPath), fieldPath: fieldPath.join('.'), rule, hint }],
+  });
+  let text: string;
+  try {
+    text = readFileSync(tracePath, 'utf8');
+  } catch (error) {
+    return fail(`trace file cannot be read: ${showPath(tracePath)} (${errorCode(error)})`, 'Trace paths are relative to the event file.');
+  }
+
+  const rows = Papa.parse<string[]>(text.trim(), { skipEmptyLines: true }).data;
+  const values = rows.map((row) => Number(row[0]));
+  const firstData = Number.isFinite(values[0]) ? 0 : 1;
+  const badRow = values.findIndex((value, index) => index >= firstData && (!Number.isFinite(value) || value < 0));
+  if (badRow >= 0) {
+    return fail(`${showPath(tracePath)} row ${badRow + 1}: first column must be a number >= 0, got ${JSON.stringify(rows[badRow][0])}`, 'Fix or remove that row.');
+  }
+
+  const data = values.slice(firstData);
+  if (spec.format === 'timestamps') {
+    return { arrivalSeconds: [...data].sort((a, b) => a - b), diagnostics: [] };
+  }
+  const arrivalSeconds: number[] = [];
+  data.forEach((count, second) => {
+    for (let k = 0; k < Math.round(count); k++) {
+      arrivalSeconds.push(second + k / Math.round(count));
+    }
+  });
+  return { arrivalSeconds, diagnostics: [] };
+}
+
+function readUserFile(path: string, what: string, code: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HerdUserError(code, `${what} cannot be read: ${showPath(path)} (${errorCode(error)}). Check the path.`);
+  }
+}
+
+function throwIfAny(diagnostics: readonly Diagnostic[], shownPath: string): void {
+  if (diagnostics.length === 0) {
+    return;
+  }
+  const count = diagnostics.length === 1 ? '1 problem' : `${diagnostics.length} problems`;
+  throw new HerdUserError('EVENT_INVALID', `${count} in ${shownPath} and the files it names:\n${formatDiagnostics(diagnostics)}`);
+}
+
+function readObject(value: unknown, key: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') {
+    return {};
+  }
+  const field = (value as Record<string, unknown>)[key];
+  return field !== null && typeof field === 'object' && !Array.isArray(field) ? (field as Record<string, unknown>) : {};
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : String(error);
+}
+
+/** Shows a path relative to the working directory when it lies below it, else as given. */
+function showPath(path: string): string {
+  const shown = relative(process.cwd(), resolve(path));
+  return shown.startsWith('..') ? path : shown;
+}
