@@ -3,6 +3,9 @@ import { DateTime, IANAZone } from 'luxon';
 
 import { HerdUserError } from '../../lib/user-error.ts';
 
+// A cron expression firing every second fires 86,400 times in a day-long slack; more steps than that means a runaway loop.
+const MAX_CRON_STEPS = 100_000;
+
 /** A daily quiet window in local wall-clock time, such as 01:00-05:00 in Europe/Berlin; it may cross midnight. */
 export interface DailyWindow {
   kind: 'daily';
@@ -93,13 +96,7 @@ export function checkWindow(window: QuietWindow, atMs: number): WindowCheck {
 
 function checkDailyWindow(window: DailyWindow, atMs: number): WindowCheck {
   const local = DateTime.fromMillis(atMs, { zone: window.zone });
-  // Comparing the local time of day (not elapsed minutes since midnight) keeps the window on the wall clock
-  // across daylight-saving changes: a 01:00-05:00 window lasts 3 hours on a spring-forward night and 5 on a fall-back night.
-  const minuteOfDay = local.hour * 60 + local.minute + local.second / 60;
-  const crossesMidnight = window.endMinute < window.startMinute;
-  const isOpen = crossesMidnight
-    ? minuteOfDay >= window.startMinute || minuteOfDay < window.endMinute
-    : minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
+  const isOpen = isDailyWindowOpen(window, local);
   const label = `Window ${window.text} (${window.zone})`;
   const localText = local.toFormat('yyyy-MM-dd HH:mm ZZZZ');
 
@@ -107,8 +104,27 @@ function checkDailyWindow(window: DailyWindow, atMs: number): WindowCheck {
     const closesAt = nextWallClockTime(local, window.endMinute);
     return { isOpen, closesAtMs: closesAt.toMillis(), sentence: `${label} is open at ${localText}; it closes at ${closesAt.toFormat('HH:mm ZZZZ')}.` };
   }
-  const opensAt = nextWallClockTime(local, window.startMinute);
+  const opensAt = nextOpening(window, local);
   return { isOpen, opensAtMs: opensAt.toMillis(), sentence: `${label} is closed at ${localText}; it opens next at ${opensAt.toFormat('yyyy-MM-dd HH:mm ZZZZ')}.` };
+}
+
+function isDailyWindowOpen(window: DailyWindow, local: DateTime): boolean {
+  // Comparing the local time of day (not elapsed minutes since midnight) keeps the window on the wall clock
+  // across daylight-saving changes: a 01:00-05:00 window lasts 3 hours on a spring-forward night and 5 on a fall-back night.
+  const minuteOfDay = local.hour * 60 + local.minute + local.second / 60;
+  const crossesMidnight = window.endMinute < window.startMinute;
+  return crossesMidnight
+    ? minuteOfDay >= window.startMinute || minuteOfDay < window.endMinute
+    : minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
+}
+
+/** The next instant the window is open: usually its start time, but a window inside a skipped spring-forward hour stays shut that night. */
+function nextOpening(window: DailyWindow, local: DateTime): DateTime {
+  let candidate = nextWallClockTime(local, window.startMinute);
+  for (let attempt = 0; attempt < 3 && !isDailyWindowOpen(window, candidate); attempt += 1) {
+    candidate = nextWallClockTime(candidate, window.startMinute);
+  }
+  return candidate;
 }
 
 /** The first instant after `local` whose wall-clock time is `minuteOfDay`; a time skipped by a spring-forward change moves to the first valid instant after it. */
@@ -118,27 +134,51 @@ function nextWallClockTime(local: DateTime, minuteOfDay: number): DateTime {
       ? day.startOf('day').plus({ days: 1 })
       : day.set({ hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60, second: 0, millisecond: 0 });
   const sameDay = atTime(local);
-  return sameDay > local ? sameDay : atTime(local.startOf('day').plus({ days: 1 }));
+  const candidate = sameDay > local ? sameDay : atTime(local.startOf('day').plus({ days: 1 }));
+  if (minuteOfDay === 1440 || candidate.hour * 60 + candidate.minute === minuteOfDay) {
+    return candidate;
+  }
+
+  // The time was skipped by a spring-forward change and luxon moved it forward by the gap (02:30 became 03:30).
+  // Step back to the end of the gap, the first instant whose wall-clock time is past the requested one.
+  let firstValid = candidate;
+  for (let step = 0; step < 180; step += 1) {
+    const earlier = firstValid.minus({ minutes: 1 });
+    if (earlier <= local || earlier.hour * 60 + earlier.minute < minuteOfDay) {
+      break;
+    }
+    firstValid = earlier;
+  }
+  return firstValid;
 }
 
 function checkCronWindow(window: CronWindow, atMs: number): WindowCheck {
-  // cron-parser's prev() returns times strictly before currentDate, at whole seconds, so 1 ms later counts a time equal to `atMs`.
-  const schedule = CronExpressionParser.parse(window.expression, { tz: window.zone, currentDate: new Date(atMs + 1) });
   const slackMs = window.slackMinutes * 60_000;
   const label = `Cron window "${window.expression}" (${window.zone}, open ${window.slackMinutes} min after each time)`;
   const atText = DateTime.fromMillis(atMs, { zone: window.zone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
 
-  const previousMs = schedule.hasPrev() ? schedule.prev().toDate().getTime() : undefined;
-  if (previousMs !== undefined && atMs - previousMs < slackMs) {
-    const closesAt = DateTime.fromMillis(previousMs + slackMs, { zone: window.zone });
-    return { isOpen: true, closesAtMs: closesAt.toMillis(), sentence: `${label} is open at ${atText}; it closes at ${closesAt.toFormat('HH:mm ZZZZ')}.` };
+  // Walk forward with next() from one slack before `atMs`: next() moves a time that a spring-forward change
+  // skips (02:00 on that night) to the first valid instant, while prev() in cron-parser 5 drops it, so using
+  // next() alone keeps "open" and "opens next" consistent.
+  const schedule = CronExpressionParser.parse(window.expression, { tz: window.zone, currentDate: new Date(atMs - slackMs) });
+  let latestFireMs: number | undefined;
+  let upcomingFireMs: number | undefined;
+  for (let step = 0; step < MAX_CRON_STEPS && schedule.hasNext(); step += 1) {
+    const fireMs = schedule.next().toDate().getTime();
+    if (fireMs > atMs) {
+      upcomingFireMs = fireMs;
+      break;
+    }
+    latestFireMs = fireMs;
   }
 
-  // NOTE: cron-parser 5 skips a time that a spring-forward change removes (02:30 on that night), so such a window stays closed that day.
-  const after = CronExpressionParser.parse(window.expression, { tz: window.zone, currentDate: new Date(atMs) });
-  if (!after.hasNext()) {
+  if (latestFireMs !== undefined && atMs - latestFireMs < slackMs) {
+    const closesAt = DateTime.fromMillis(latestFireMs + slackMs, { zone: window.zone });
+    return { isOpen: true, closesAtMs: closesAt.toMillis(), sentence: `${label} is open at ${atText}; it closes at ${closesAt.toFormat('HH:mm ZZZZ')}.` };
+  }
+  if (upcomingFireMs === undefined) {
     return { isOpen: false, sentence: `${label} is closed at ${atText} and has no later time.` };
   }
-  const opensAt = DateTime.fromMillis(after.next().toDate().getTime(), { zone: window.zone });
+  const opensAt = DateTime.fromMillis(upcomingFireMs, { zone: window.zone });
   return { isOpen: false, opensAtMs: opensAt.toMillis(), sentence: `${label} is closed at ${atText}; it opens next at ${opensAt.toFormat('yyyy-MM-dd HH:mm ZZZZ')}.` };
 }
