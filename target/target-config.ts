@@ -57,6 +57,15 @@ const maxTimerDelayMs = 2 ** 31 - 1;
  * (code `TARGET_OPTIONS_INVALID`) that names each option as `names` spells it.
  */
 export function resolveTargetConfig(options: StartTargetOptions, names: OptionNames = apiOptionNames): TargetConfig {
+  const { config, problems } = validateTargetOptions(options, names);
+  if (config === undefined) {
+    throw new HerdUserError('TARGET_OPTIONS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
+  }
+  return config;
+}
+
+/** Applies defaults and validates `options`; returns the config when there is no problem, and one sentence per problem otherwise. */
+export function validateTargetOptions(options: StartTargetOptions, names: OptionNames = apiOptionNames): { config?: TargetConfig; problems: string[] } {
   const problems: string[] = [];
   const check = (valid: boolean, option: keyof StartTargetOptions, rule: string, value: unknown): void => {
     if (!valid) {
@@ -85,9 +94,9 @@ export function resolveTargetConfig(options: StartTargetOptions, names: OptionNa
   }
 
   if (problems.length > 0 || profile === undefined) {
-    throw new HerdUserError('TARGET_OPTIONS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
+    return { problems };
   }
-  return { host: normalizeHost(host), port, profile, servers, seed, maxConnections };
+  return { config: { host: normalizeHost(host), port, profile, servers, seed, maxConnections }, problems };
 }
 
 /** Tells whether `host` is a loopback address: 127.0.0.0/8, `::1` (with or without brackets) or `localhost`. */

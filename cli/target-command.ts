@@ -1,0 +1,165 @@
+// `herd target`: serves the reference target on loopback until SIGINT or SIGTERM.
+import { parseArgs } from 'node:util';
+import { HerdUserError } from '../lib/user-error.ts';
+import { profiles } from '../target/profiles.ts';
+import { startTarget, type RunningTarget } from '../target/server.ts';
+import { validateTargetOptions, type OptionNames, type StartTargetOptions } from '../target/target-config.ts';
+
+const usage = `Usage: herd target [options]
+
+Serves a model of the live-event stack on loopback: a proxy queue that answers 503 after a
+timeout, in front of servers of serial workers with per-route latencies. Prints one line with
+the URL once it listens, and runs until SIGINT (Ctrl-C) or SIGTERM.
+
+Options:
+  --port N                     TCP port; 0 picks a free one (default 0)
+  --host ADDRESS               loopback address to listen on: 127.0.0.1, ::1 or localhost (default 127.0.0.1)
+  --profile NAME               ${Object.keys(profiles).join(' or ')} (default legacy)
+  --servers N                  modelled servers behind the proxy (default 1)
+  --workers-per-server N       requests one server processes at once (default: the profile's, 17 for legacy)
+  --queue-timeout-ms N         time a request may wait in the proxy queue before a 503, in ms (default 5000)
+  --token-lifetime-seconds N   lifetime of issued access tokens, in seconds (default 900)
+  --seed N                     seed of the service-time draws (default 1)
+  --max-connections N          connections accepted at once (default 50000)
+  -h, --help                   print this help`;
+
+const flagNames: OptionNames = {
+  host: '--host',
+  port: '--port',
+  profile: '--profile',
+  servers: '--servers',
+  queueTimeoutMs: '--queue-timeout-ms',
+  workersPerServer: '--workers-per-server',
+  seed: '--seed',
+  tokenLifetimeSeconds: '--token-lifetime-seconds',
+  maxConnections: '--max-connections',
+};
+
+type NumericOption = 'port' | 'servers' | 'queueTimeoutMs' | 'workersPerServer' | 'seed' | 'tokenLifetimeSeconds' | 'maxConnections';
+
+const numericFlags: Record<string, NumericOption> = {
+  port: 'port',
+  servers: 'servers',
+  'queue-timeout-ms': 'queueTimeoutMs',
+  'workers-per-server': 'workersPerServer',
+  seed: 'seed',
+  'token-lifetime-seconds': 'tokenLifetimeSeconds',
+  'max-connections': 'maxConnections',
+};
+
+/** Runs `herd target`; resolves with exit status 0 after a signal has stopped the target. */
+export async function runCommand(args: string[]): Promise<number> {
+  const parsed = parseTargetFlags(args);
+  if (parsed === 'help') {
+    console.log(usage);
+    return 0;
+  }
+
+  // Validate before listening so that every bad flag is reported at once, named as the user typed it.
+  const problems = [...parsed.problems, ...validateTargetOptions(parsed.options, flagNames).problems];
+  if (problems.length > 0) {
+    throw new HerdUserError('TARGET_FLAGS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
+  }
+  const target = await startTarget(parsed.options);
+  console.log(`herd target listening on ${target.url} (${describeTarget(target)}, queue timeout ${target.profile.queueTimeoutMs} ms)`);
+
+  const signal = await waitForStopSignal();
+  await target.close();
+  const stats = target.stats();
+  const responseCount = Object.values(stats.requestsTotal).reduce((sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+  console.error(`herd target stopped on ${signal}: ${responseCount} responses sent, ${stats.queueTimeoutsTotal} of them 503 after the queue timeout.`);
+  return 0;
+}
+
+function describeTarget(target: RunningTarget): string {
+  const workers = target.profile.workersPerServer;
+  const serverPart = target.servers === 1 ? `1 server, ${workers} workers` : `${target.servers} servers, ${workers} workers each`;
+  return `profile ${target.profile.name}, ${serverPart}`;
+}
+
+/** Parses the flags; a numeric flag that is not a number is left out of `options` and described in `problems`. */
+function parseTargetFlags(args: string[]): { options: StartTargetOptions; problems: string[] } | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: attachNegativeValues(args),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        profile: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(Object.keys(numericFlags).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      throw new HerdUserError('TARGET_FLAGS_INVALID', `${error.message}\nRun \`herd target --help\` for the list of options.`, 2);
+    }
+    throw error;
+  }
+
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help === true) {
+    return 'help';
+  }
+
+  const options: StartTargetOptions = {};
+  if (typeof values.host === 'string') {
+    options.host = values.host;
+  }
+  if (typeof values.profile === 'string') {
+    options.profile = values.profile;
+  }
+
+  const problems: string[] = [];
+  for (const [flag, option] of Object.entries(numericFlags)) {
+    const text = values[flag];
+    if (typeof text !== 'string') {
+      continue;
+    }
+    const value = parseDecimal(text);
+    if (value === undefined) {
+      problems.push(`--${flag} must be a number, got "${text}".`);
+    } else {
+      options[option] = value;
+    }
+  }
+  return { options, problems };
+}
+
+/**
+ * Joins `--servers -1` into `--servers=-1`: parseArgs reads a value that starts with a dash as a
+ * missing value, and the user should hear that -1 is out of range instead.
+ */
+function attachNegativeValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index];
+    const next = args[index + 1];
+    if (arg.startsWith('--') && arg.slice(2) in numericFlags && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/** Parses a plain decimal such as `17`, `-1` or `0.5`; returns undefined for anything else, including `1e3` and `0x10`. */
+function parseDecimal(text: string): number | undefined {
+  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : undefined;
+}
+
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
