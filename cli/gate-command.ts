@@ -25,7 +25,8 @@ Window (omit for any time):
   --cron-slack-minutes N     how long a cron window stays open, in minutes (default 60)
   --tz ZONE                  IANA time zone of the window (default UTC)
 
-Probe (at most one; omit to check only the window; no probe has a default host):
+Probe (at most one; omit to check only the window; no probe has a default host).
+A value written env:NAME is read from the environment variable NAME, which keeps secrets off the command line:
   --postgres URL             PostgreSQL: active backends, transactions per second, long-running queries
   --prometheus URL --query Q Prometheus instant query that returns one number
   --command "CMD"            shell command that prints one number
@@ -132,7 +133,30 @@ function buildWindow(flags: GateFlags): QuietWindow | undefined {
   return undefined;
 }
 
-function buildProbe(flags: GateFlags): LoadProbe | undefined {
+/**
+ * Reads `env:NAME` as the value of the environment variable NAME, so a secret URL stays out of the command line
+ * (where `ps` shows it) and out of HERD_GATE_ARGS; any other text comes back unchanged.
+ */
+function resolveEnvReference(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith('env:')) {
+    return value;
+  }
+  const name = value.slice('env:'.length);
+  const resolved = process.env[name];
+  if (resolved === undefined || resolved.trim() === '') {
+    throw new HerdUserError('GATE_FLAG_INVALID', `${flag} ${value}: the environment variable ${name} is not set or empty; set it (for example from a CI secret) or pass the value itself.`);
+  }
+  return resolved;
+}
+
+function buildProbe(rawFlags: GateFlags): LoadProbe | undefined {
+  const flags = {
+    ...rawFlags,
+    postgres: resolveEnvReference('--postgres', rawFlags.postgres),
+    prometheus: resolveEnvReference('--prometheus', rawFlags.prometheus),
+    query: resolveEnvReference('--query', rawFlags.query),
+    command: resolveEnvReference('--command', rawFlags.command),
+  };
   const given = [flags.postgres, flags.prometheus, flags.command].filter((value) => value !== undefined);
   if (given.length > 1) {
     throw new HerdUserError('GATE_FLAG_INVALID', 'Give at most one probe: --postgres, --prometheus or --command.');

@@ -207,6 +207,23 @@ describe('gate flags', () => {
     });
   }
 
+  test('env: value is read from the environment', async () => {
+    process.env.HERD_GATE_TEST_COMMAND = 'echo 1';
+    try {
+      const result = await runGateCli(['--command', 'env:HERD_GATE_TEST_COMMAND', '--max-value', '5', ...FAST]);
+      assert.equal(result.status, 0, result.output);
+      assert.match(result.output, /the command "echo 1"/);
+    } finally {
+      delete process.env.HERD_GATE_TEST_COMMAND;
+    }
+  });
+
+  test('env: value with the variable unset exits 1', async () => {
+    const result = await runGateCli(['--postgres', 'env:HERD_GATE_TEST_UNSET_URL', '--max-active', '1']);
+    assert.equal(result.status, 1);
+    assert.match(result.output, /environment variable HERD_GATE_TEST_UNSET_URL is not set/);
+  });
+
   test('help exits 0', async () => {
     const result = await runGateCli(['--help']);
     assert.equal(result.status, 0);
