@@ -20,7 +20,7 @@ export interface RunningTarget {
   servers: number;
   /** Returns a snapshot of the queue, the workers and the counters. */
   stats(): TargetStats;
-  /** Stops listening, ends open connections (keep-alive ones included) and drops queued requests. */
+  /** Stops listening, ends open connections (keep-alive ones included) and drops queued requests; safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -49,6 +49,8 @@ export async function startTarget(options: StartTargetOptions = {}): Promise<Run
   const port = await listen(server, config.host, config.port);
   const url = formatOrigin(config.host, port);
   model.setBaseUrl(url);
+  // A second close() returns the first one's promise instead of failing on a stopped server.
+  let closing: Promise<void> | undefined;
 
   return {
     url,
@@ -56,7 +58,10 @@ export async function startTarget(options: StartTargetOptions = {}): Promise<Run
     profile: config.profile,
     servers: config.servers,
     stats: () => model.snapshot(),
-    close: () => closeServer(server, model.pool),
+    close: () => {
+      closing ??= closeServer(server, model.pool);
+      return closing;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 // Options of `startTarget`, their defaults and their validation.
 import { HerdUserError } from '../lib/user-error.ts';
-import { profiles, routeKeys, type LatencySpec, type TargetProfile } from './profiles.ts';
+import { legacyProfile, profiles, routeKeys, type LatencySpec, type TargetProfile } from './profiles.ts';
 
 /** Options of `startTarget`. Every field is optional; the profile supplies what is not given. */
 export interface StartTargetOptions {
@@ -88,12 +88,13 @@ export function validateTargetOptions(options: StartTargetOptions, names: Option
   check(Number.isInteger(maxConnections) && maxConnections >= 1, 'maxConnections', 'a whole number of at least 1', maxConnections);
 
   const baseProfile = resolveProfile(options.profile ?? 'legacy', names.profile, problems);
-  const profile = baseProfile === undefined ? undefined : applyOverrides(baseProfile, options, check);
-  if (profile !== undefined) {
+  // The overrides are checked against the legacy profile when the profile name is unknown, so their problems are reported too.
+  const profile = applyOverrides(baseProfile ?? legacyProfile, options, check);
+  if (baseProfile !== undefined) {
     problems.push(...checkProfileLatencies(profile));
   }
 
-  if (problems.length > 0 || profile === undefined) {
+  if (problems.length > 0) {
     return { problems };
   }
   return { config: { host: normalizeHost(host), port, profile, servers, seed, maxConnections }, problems };
