@@ -18,3 +18,29 @@ export function countRequests(steps: readonly BundleStep[]): number {
 export function isExpectedStatus(status: number, expected: readonly number[] | undefined): boolean {
   return expected === undefined ? status >= 200 && status <= 299 : expected.includes(status);
 }
+
+/** Latency a request is assumed to have when its file gives no `expectedLatencyMs`. */
+export const defaultExpectedLatencyMs = 50;
+
+/**
+ * Estimates how long one user's bundle takes against a backend that is not overloaded, from
+ * the requests' `expectedLatencyMs`: steps add up, and a parallel group of n requests with a
+ * limit of c takes its total latency divided by min(n, c), but no less than its slowest request.
+ * An estimate for sizing VUs, not a prediction: queueing in an overloaded backend makes it longer.
+ */
+export function estimateBundleDurationMs(steps: readonly BundleStep[]): number {
+  let totalMs = 0;
+  for (const step of steps) {
+    if ('request' in step) {
+      totalMs += step.request.expectedLatencyMs ?? defaultExpectedLatencyMs;
+    } else if ('parallel' in step) {
+      const latenciesMs = step.parallel.steps.map((inner) => inner.request.expectedLatencyMs ?? defaultExpectedLatencyMs);
+      const lanes = Math.min(step.parallel.maxConcurrency ?? latenciesMs.length, latenciesMs.length);
+      const sumMs = latenciesMs.reduce((sum, latencyMs) => sum + latencyMs, 0);
+      totalMs += Math.max(sumMs / lanes, ...latenciesMs);
+    } else {
+      totalMs += step.pause.durationMs;
+    }
+  }
+  return totalMs;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import Papa from 'papaparse';
+import { parseTraceCsv } from '../arrival/index.ts';
 import { HerdUserError } from '../user-error.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { formatDiagnostics } from './diagnostic.ts';
@@ -108,14 +108,10 @@ function checkBundleOfPlatform(
   return { ...bundle, data: bundle.diagnostics.length === 0 ? bundle.data : undefined };
 }
 
-/**
- * Reads a trace CSV: the first column of each row is a number, and a first row that is not a
- * number is a header. `timestamps` rows are arrival times in seconds; `per-second` rows are
- * counts for second 0, 1, 2, … whose arrivals are spread evenly over their second.
- */
+/** Reads and parses the trace CSV of a `trace` arrival; problems become diagnostics on `arrival.file`. */
 function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArrivalSpec): { arrivalSeconds?: number[]; diagnostics: Diagnostic[] } {
   const fieldPath = ['arrival', 'file'];
-  const fail = (rule: string, hint: string) => ({
+  const fail = (rule: string, hint?: string) => ({
     diagnostics: [{ file: eventSource.file, ...eventSource.locate(fieldPath), fieldPath: fieldPath.join('.'), rule, hint }],
   });
   let text: string;
@@ -124,26 +120,14 @@ function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArriva
   } catch (error) {
     return fail(`trace file cannot be read: ${showPath(tracePath)} (${errorCode(error)})`, 'Trace paths are relative to the event file.');
   }
-
-  const rows = Papa.parse<string[]>(text.trim(), { skipEmptyLines: true }).data;
-  const values = rows.map((row) => Number(row[0]));
-  const firstData = Number.isFinite(values[0]) ? 0 : 1;
-  const badRow = values.findIndex((value, index) => index >= firstData && (!Number.isFinite(value) || value < 0));
-  if (badRow >= 0) {
-    return fail(`${showPath(tracePath)} row ${badRow + 1}: first column must be a number >= 0, got ${JSON.stringify(rows[badRow][0])}`, 'Fix or remove that row.');
-  }
-
-  const data = values.slice(firstData);
-  if (spec.format === 'timestamps') {
-    return { arrivalSeconds: [...data].sort((a, b) => a - b), diagnostics: [] };
-  }
-  const arrivalSeconds: number[] = [];
-  data.forEach((count, second) => {
-    for (let k = 0; k < Math.round(count); k++) {
-      arrivalSeconds.push(second + k / Math.round(count));
+  try {
+    return { arrivalSeconds: parseTraceCsv(text, spec.format, showPath(tracePath)), diagnostics: [] };
+  } catch (error) {
+    if (error instanceof HerdUserError) {
+      return fail(`invalid trace: ${error.message}`);
     }
-  });
-  return { arrivalSeconds, diagnostics: [] };
+    throw error;
+  }
 }
 
 function readUserFile(path: string, what: string, code: string): string {
