@@ -31,13 +31,29 @@ const TIME_UNITS: TimeUnitChoice[] = [
  * Plans k6 ramping-arrival-rate stages for `curve`: the integral equals the curve's user
  * count to within one iteration, and the rate stays within `maxShapeErrorFraction` of the
  * peak wherever the stage cap and the duration grid allow; `worstShapeErrorFraction` reports
- * what was reached. Deterministic: the same curve and options give the same plan.
+ * what was reached. Without `durationUnit`, whole seconds are tried first and milliseconds
+ * used when seconds miss the error bound. Deterministic: the same curve and options give the
+ * same plan.
  */
 export function planStages(curve: ArrivalCurve, options: PlanStagesOptions = {}): StagePlan {
   const maxShapeErrorFraction = options.maxShapeErrorFraction ?? 0.01;
   const maxStages = options.maxStages ?? 200;
-  const tickSeconds = (options.durationUnit ?? 's') === 'ms' ? 0.001 : 1;
   checkOptions(maxShapeErrorFraction, maxStages);
+  if (options.durationUnit !== undefined) {
+    return planOnGrid(curve, maxShapeErrorFraction, maxStages, options.durationUnit);
+  }
+
+  // Whole seconds read best, but a curve that rises within a second or two needs finer knots.
+  const inSeconds = planOnGrid(curve, maxShapeErrorFraction, maxStages, 's');
+  if (inSeconds.worstShapeErrorFraction <= maxShapeErrorFraction) {
+    return inSeconds;
+  }
+  const inMilliseconds = planOnGrid(curve, maxShapeErrorFraction, maxStages, 'ms');
+  return inMilliseconds.worstShapeErrorFraction < inSeconds.worstShapeErrorFraction ? inMilliseconds : inSeconds;
+}
+
+function planOnGrid(curve: ArrivalCurve, maxShapeErrorFraction: number, maxStages: number, durationUnit: 'ms' | 's'): StagePlan {
+  const tickSeconds = durationUnit === 'ms' ? 0.001 : 1;
 
   const { peakRatePerSecond, peakAtSeconds } = describeArrival(curve);
   const startTick = Math.floor(curve.startSeconds / tickSeconds);

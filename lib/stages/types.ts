@@ -35,6 +35,9 @@ export interface PlanStagesOptions {
   maxShapeErrorFraction?: number;
   /** Upper bound on the number of stages. Default 200. */
   maxStages?: number;
-  /** Grid of the stage durations: whole seconds (`s`, the default) or milliseconds (`ms`). */
+  /**
+   * Grid of the stage durations: whole seconds (`s`) or milliseconds (`ms`). Default: seconds,
+   * or milliseconds when seconds cannot meet `maxShapeErrorFraction`.
+   */
   durationUnit?: 'ms' | 's';
 }

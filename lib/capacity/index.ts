@@ -1,0 +1,13 @@
+// The capacity planner: demand arithmetic, the proxy queue model and the prediction against the reference target.
+export { averageRequestsPerUser, estimatePeakDemand, type PeakDemand, type PeakDemandInput, type PlatformMix } from './demand.ts';
+export {
+  countRequests,
+  DEFAULT_EXPECTED_LATENCY_MS,
+  estimateBundleTiming,
+  expectedLatencyMsOf,
+  listRequests,
+  type BundleCounts,
+  type BundleTiming,
+} from './bundle-timing.ts';
+export { predictAgainstTarget, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
+export { erlangB, predictProxyQueue, sustainableRequestsPerSecond, type ProxyQueueInput, type ProxyQueuePrediction } from './queue.ts';
