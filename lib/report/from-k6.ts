@@ -1,0 +1,111 @@
+// Builds a run folder from a real k6 run's `--out csv` or `--out json` file, so that `herd report`
+// covers runs made outside herd-test. JSON lines are converted to k6's CSV layout while streaming.
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import Papa from 'papaparse';
+import { HerdUserError } from '../user-error.ts';
+import { buildReport, type ReportResult } from './build-report.ts';
+import { readJsonFile } from './run-folder.ts';
+import { K6_CSV_COLUMNS, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
+import type { MetricSample } from './types.ts';
+
+/** Options of `buildRunFolderFromK6`. */
+export interface FromK6Options {
+  /** k6's output file: CSV (`--out csv=…`) or JSON lines (`--out json=…`); the format is detected from its first byte. */
+  inputPath: string;
+  /** The run folder to create or fill. */
+  outDir: string;
+  /** Optional handleSummary JSON (what `handleSummary(data)` received) to keep as summary.json, for the thresholds. */
+  summaryPath?: string;
+  /** Optional plan.json from `herd plan --json`, for planned arrivals and the prediction. */
+  planPath?: string;
+}
+
+/** The first non-blank byte of a file, which tells JSON lines (`{`) from CSV; undefined for an empty file. */
+async function firstCharacter(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new HerdUserError('K6_OUTPUT_NOT_FOUND', `k6 output file ${path} does not exist. Pass the file written by \`k6 run --out csv=FILE\` or \`--out json=FILE\`.`);
+    }
+    throw error;
+  });
+  try {
+    const buffer = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates `outDir` as a run folder from k6's output file, copies the optional summary and plan
+ * into it, writes run.json, and builds the report. Raises K6_OUTPUT_NOT_FOUND for a missing input.
+ */
+export async function buildRunFolderFromK6(options: FromK6Options): Promise<ReportResult> {
+  const first = await firstCharacter(options.inputPath);
+  await mkdir(options.outDir, { recursive: true });
+  const samplesPath = join(options.outDir, 'samples.csv');
+  const counters: ReadCounters = { malformedRows: 0 };
+  if (first === '{') await convertJsonLinesToCsv(options.inputPath, samplesPath, counters);
+  else await pipeline(createReadStream(options.inputPath), createWriteStream(samplesPath));
+
+  if (options.summaryPath !== undefined) await copyJsonInput(options.summaryPath, join(options.outDir, 'summary.json'), '--summary');
+  if (options.planPath !== undefined) await copyJsonInput(options.planPath, join(options.outDir, 'plan.json'), '--plan');
+  const runInfo = {
+    scenario: basename(options.inputPath).replace(/\.[^.]+$/, ''),
+    engine: { kind: 'k6', version: 'unknown (imported from k6 output)' },
+    importedFrom: resolve(options.inputPath),
+    importedAtUtc: new Date().toISOString(),
+    ...(first === '{' && counters.malformedRows > 0 ? { malformedInputLines: counters.malformedRows } : {}),
+  };
+  await writeFile(join(options.outDir, 'run.json'), `${JSON.stringify(runInfo, null, 2)}\n`);
+  return buildReport(options.outDir);
+}
+
+async function copyJsonInput(from: string, to: string, flag: string): Promise<void> {
+  const parsed = await readJsonFile(from);
+  if (parsed.status === 'missing') throw new HerdUserError('INPUT_NOT_FOUND', `${flag} ${from} does not exist.`);
+  if (parsed.status === 'invalid') throw new HerdUserError('INPUT_INVALID', `${flag} ${from} ${parsed.problem}. Pass a complete JSON file.`);
+  await copyFile(from, to);
+}
+
+const STANDARD_COLUMNS = new Set<string>(K6_CSV_COLUMNS);
+
+/** Formats one sample as a row of k6's CSV output; tags without a column of their own go to `extra_tags`. */
+export function formatK6CsvRow(sample: MetricSample): string[] {
+  const extra = Object.entries(sample.tags)
+    .filter(([key]) => !STANDARD_COLUMNS.has(key))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
+  return K6_CSV_COLUMNS.map((column) => {
+    if (column === 'metric_name') return sample.metric;
+    if (column === 'timestamp') return String(sample.timeUnixS);
+    if (column === 'metric_value') return sample.value.toFixed(6);
+    if (column === 'extra_tags') return extra;
+    if (column === 'metadata') return '';
+    return sample.tags[column] ?? '';
+  });
+}
+
+async function convertJsonLinesToCsv(inputPath: string, outputPath: string, counters: ReadCounters): Promise<void> {
+  const output = createWriteStream(outputPath);
+  const write = async (text: string): Promise<void> => {
+    if (!output.write(text)) await once(output, 'drain');
+  };
+  await write(`${K6_CSV_COLUMNS.join(',')}\n`);
+  let batch: string[][] = [];
+  for await (const sample of readK6JsonLines(inputPath, counters)) {
+    batch.push(formatK6CsvRow(sample));
+    if (batch.length >= 1000) {
+      await write(`${Papa.unparse(batch, { newline: '\n' })}\n`);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await write(`${Papa.unparse(batch, { newline: '\n' })}\n`);
+  output.end();
+  await once(output, 'finish');
+}
