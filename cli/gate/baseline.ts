@@ -17,15 +17,15 @@ export interface BaselineRound {
 }
 
 /**
- * What the gate measured before a run, written by `--baseline-out` and copied into run.json as `gateBaseline`.
- * Times are ISO 8601 UTC; URLs have their passwords masked.
+ * Measurements the gate took before a run, written by `--baseline-out` and copied into run.json as `gateBaseline`.
+ * Times are ISO 8601 UTC, and URLs have their passwords masked.
  */
 export interface GateBaseline {
   schemaVersion: 1;
   startedAt: string;
   finishedAt: string;
   verdict: GateVerdict;
-  /** One sentence that says why the gate decided as it did. */
+  /** One sentence with the reason for the verdict. */
   reason: string;
   window?: { description: string; isOpen: boolean };
   probe?: { kind: string; description: string };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The gate's source of time; tests and `--now` replace the wall clock with a shifted one. */
+/** The gate's source of time. Tests and `--now` replace the wall clock with a shifted one. */
 export interface GateClock {
   /** Current time (epoch ms). */
   nowMs(): number;
@@ -8,7 +8,7 @@ export interface GateClock {
   sleep(durationMs: number): Promise<void>;
 }
 
-/** A clock that starts at `startMs` and then advances with real time. */
+/** Creates a clock that starts at `startMs` and then advances with real time. */
 export function createShiftedClock(startMs: number): GateClock {
   const offsetMs = startMs - Date.now();
   return {

@@ -7,7 +7,7 @@ import type { LoadProbe, LoadSample } from './probe.ts';
 export interface CommandProbeOptions {
   /** Shell command line whose standard output is one number, for example `psql -Atc "select …"`. */
   command: string;
-  /** Limit for one run of the command (ms); the command is killed after it. */
+  /** Limit for one run of the command (ms), after which the command is killed. */
   timeoutMs: number;
 }
 

@@ -1,7 +1,7 @@
 import { METRIC_LABELS } from './probe.ts';
 import type { LoadSample, MetricName } from './probe.ts';
 
-/** Maximum allowed value per metric; a metric without a maximum is recorded but not judged. */
+/** Maximum allowed value per metric. A metric without a maximum is recorded but not judged. */
 export type Thresholds = Partial<Record<MetricName, number>>;
 
 /** The verdict on one round of samples and the sentences that explain it. */

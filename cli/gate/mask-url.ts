@@ -19,7 +19,7 @@ export function maskUrlPassword(url: string): string {
   }
 }
 
-/** Removes every occurrence of each secret from `text`; used on error messages from drivers and tools. */
+/** Removes every occurrence of each secret from `text`, such as a password echoed in a driver's error message. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let redacted = text;
   for (const secret of secrets) {

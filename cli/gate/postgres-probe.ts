@@ -6,7 +6,7 @@ import type { LoadProbe, LoadSample } from './probe.ts';
 
 /** Settings of the PostgreSQL probe. */
 export interface PostgresProbeOptions {
-  /** Connection URL such as `postgres://user:password@db.internal:5432/app`; it must name a host. */
+  /** Connection URL such as `postgres://user:password@db.internal:5432/app`, which must name a host. */
   url: string;
   /** A query counts as long-running once it has been active this long (seconds). */
   longQuerySeconds: number;
@@ -91,7 +91,7 @@ export class PostgresProbe implements LoadProbe {
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) {
-      // Ending a connection that already broke rejects; there is nothing left to release then.
+      // Ending a connection that already broke rejects, and then there is nothing left to release.
       await client.end().catch(() => undefined);
     }
   }

@@ -1,4 +1,4 @@
-/** Names of the numbers a probe measures; each can have a threshold. */
+/** Names of the numbers a probe measures. Each can have a threshold. */
 export type MetricName = 'activeBackends' | 'transactionsPerSecond' | 'longQueries' | 'value';
 
 /** One measurement: when it was taken and the numbers the probe read. */
@@ -12,17 +12,17 @@ export interface LoadSample {
 export interface LoadProbe {
   /** `postgres`, `prometheus` or `command`. */
   readonly kind: string;
-  /** What the probe reads, safe to print: passwords masked. */
+  /** Printable name of the data source, with passwords masked. */
   readonly description: string;
   /** Connects and takes any reading that later samples are relative to (PostgreSQL's transaction counters). */
   start(): Promise<void>;
-  /** Takes one sample; rejects with a `HerdUserError` (exit 1) when the measurement fails. */
+  /** Takes one sample, or rejects with a `HerdUserError` (exit 1) when the measurement fails. */
   takeSample(atMs: number): Promise<LoadSample>;
-  /** Releases connections; safe to call more than once and after a failed `start`. */
+  /** Releases connections. Safe to call more than once and after a failed `start`. */
   close(): Promise<void>;
 }
 
-/** How each metric reads in a sentence, with its unit. */
+/** Label of each metric in log sentences. */
 export const METRIC_LABELS: Record<MetricName, string> = {
   activeBackends: 'active backends',
   transactionsPerSecond: 'transactions per second',

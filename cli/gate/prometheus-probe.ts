@@ -6,7 +6,7 @@ import type { LoadProbe, LoadSample } from './probe.ts';
 
 /** Settings of the Prometheus probe. */
 export interface PrometheusProbeOptions {
-  /** Base URL of the Prometheus HTTP API, such as `http://prometheus.internal:9090`; user and password become basic auth. */
+  /** Base URL of the Prometheus HTTP API, such as `http://prometheus.internal:9090`. A user and password in it become basic auth. */
   url: string;
   /** PromQL expression that must return one number: a scalar or a vector with exactly one series. */
   query: string;
@@ -88,7 +88,7 @@ export class PrometheusProbe implements LoadProbe {
     try {
       body = JSON.parse(text) as InstantQueryResponse;
     } catch {
-      throw this.#probeError(`the answer (HTTP ${statusCode}) is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
+      throw this.#probeError(`the response (HTTP ${statusCode}) is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
     }
     if (statusCode !== 200 || body.status !== 'success') {
       throw this.#probeError(`the query failed with HTTP ${statusCode}: ${typeof body.error === 'string' ? body.error : JSON.stringify(body).slice(0, 200)}`);
@@ -107,7 +107,7 @@ function hasCode(error: Error): error is Error & { code: string } {
 
 /**
  * Returns the one number an instant query produced, or a sentence saying why there is none.
- * Prometheus sends sample values as strings ("12.5", "NaN", "+Inf"); only finite numbers count.
+ * Prometheus sends sample values as strings ("12.5", "NaN", "+Inf"), and only finite numbers count.
  */
 export function readSingleNumber(body: InstantQueryResponse): number | string {
   const resultType = body.data?.resultType;

@@ -8,7 +8,7 @@ import type { LoadProbe, LoadSample, MetricName } from './probe.ts';
 import { checkWindow } from './window.ts';
 import type { QuietWindow } from './window.ts';
 
-/** Everything the gate decides on; the CLI builds it from flags. */
+/** Everything the gate decides on, built by the CLI from its flags. */
 export interface GateSettings {
   window?: QuietWindow;
   probe?: LoadProbe;
@@ -18,7 +18,7 @@ export interface GateSettings {
   samplesPerRound: number;
   /** Pause before each sample (ms). */
   intervalMs: number;
-  /** How long to keep re-sampling a busy database before answering not now (ms); 0 means one round. */
+  /** How long to keep re-sampling a busy database before returning not now (ms). 0 means one round. */
   waitMs: number;
 }
 
@@ -128,7 +128,7 @@ async function takeRound(probe: LoadProbe, settings: GateSettings, clock: GateCl
   };
 }
 
-/** One sentence listing the range of each metric over a round and its limit. */
+/** Describes, in one sentence, the range of each metric over a round and its limit. */
 function describeSamples(round: BaselineRound, thresholds: Thresholds): string {
   const names = new Set<MetricName>();
   for (const sample of round.samples) {

@@ -3,17 +3,17 @@ import { DateTime, IANAZone } from 'luxon';
 
 import { HerdUserError } from '../../lib/user-error.ts';
 
-// A cron expression firing every second fires 86,400 times in a day-long slack; more steps than that means a runaway loop.
+// Upper bound on next() calls per check: a cron expression firing every second needs 86,400 over a one-day slack.
 const MAX_CRON_STEPS = 100_000;
 
-/** A daily quiet window in local wall-clock time, such as 01:00-05:00 in Europe/Berlin; it may cross midnight. */
+/** A daily quiet window in local wall-clock time, such as 01:00-05:00 in Europe/Berlin. It may cross midnight. */
 export interface DailyWindow {
   kind: 'daily';
   /** The text as the user wrote it, for messages. */
   text: string;
   /** Minutes after local midnight when the window opens (0–1439). */
   startMinute: number;
-  /** Minutes after local midnight when the window closes (1–1440); smaller than `startMinute` when it crosses midnight. */
+  /** Minutes after local midnight when the window closes (0–1440), smaller than `startMinute` when it crosses midnight. */
   endMinute: number;
   /** IANA time zone name. */
   zone: string;
@@ -35,12 +35,12 @@ export interface WindowCheck {
   isOpen: boolean;
   /** When an open window closes (epoch ms). */
   closesAtMs?: number;
-  /** When a closed window opens next (epoch ms); missing when the cron expression has no later time. */
+  /** When a closed window opens next (epoch ms), missing when the cron expression has no later time. */
   opensAtMs?: number;
   sentence: string;
 }
 
-/** Checks that `zone` is an IANA time zone name that this Node.js build knows. */
+/** Checks that `zone` is an IANA time zone name available in this Node.js build. */
 export function assertValidZone(zone: string): void {
   if (!IANAZone.isValidZone(zone)) {
     throw new HerdUserError('GATE_WINDOW_INVALID', `--tz "${zone}" is not a known IANA time zone: write a name such as Europe/Berlin, America/New_York or UTC.`);
@@ -63,7 +63,7 @@ export function parseDailyWindow(text: string, zone: string): DailyWindow {
     problems.push(`the start ${match[1]}:${match[2]} is not a time of day (00:00 to 23:59)`);
   }
   if (endMinuteOfHour > 59 || endMinute > 1440) {
-    problems.push(`the end ${match[3]}:${match[4]} is not a time of day (00:01 to 24:00)`);
+    problems.push(`the end ${match[3]}:${match[4]} is not a time of day (00:00 to 24:00)`);
   }
   if (problems.length === 0 && startMinute === endMinute % 1440) {
     problems.push('the start and the end are the same time, so the window would be empty');
@@ -74,7 +74,7 @@ export function parseDailyWindow(text: string, zone: string): DailyWindow {
   return { kind: 'daily', text: text.trim(), startMinute, endMinute, zone };
 }
 
-/** Parses a five- or six-field cron expression evaluated in `zone`; the window stays open `slackMinutes` after each time. */
+/** Parses a five- or six-field cron expression evaluated in `zone`. The window stays open `slackMinutes` after each time. */
 export function parseCronWindow(expression: string, slackMinutes: number, zone: string): CronWindow {
   assertValidZone(zone);
   if (!Number.isFinite(slackMinutes) || slackMinutes <= 0) {
@@ -118,7 +118,7 @@ function isDailyWindowOpen(window: DailyWindow, local: DateTime): boolean {
     : minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
 }
 
-/** The next instant the window is open: usually its start time, but a window inside a skipped spring-forward hour stays shut that night. */
+/** Finds the next instant the window is open. That is its start time, unless the window lies inside a skipped spring-forward hour and stays shut that night. */
 function nextOpening(window: DailyWindow, local: DateTime): DateTime {
   let candidate = nextWallClockTime(local, window.startMinute);
   for (let attempt = 0; attempt < 3 && !isDailyWindowOpen(window, candidate); attempt += 1) {
@@ -127,7 +127,7 @@ function nextOpening(window: DailyWindow, local: DateTime): DateTime {
   return candidate;
 }
 
-/** The first instant after `local` whose wall-clock time is `minuteOfDay`; a time skipped by a spring-forward change moves to the first valid instant after it. */
+/** Returns the first instant after `local` whose wall-clock time is `minuteOfDay`, or the end of the gap when a spring-forward change skips that time. */
 function nextWallClockTime(local: DateTime, minuteOfDay: number): DateTime {
   const atTime = (day: DateTime): DateTime =>
     minuteOfDay === 1440
@@ -157,9 +157,9 @@ function checkCronWindow(window: CronWindow, atMs: number): WindowCheck {
   const label = `Cron window "${window.expression}" (${window.zone}, open ${window.slackMinutes} min after each time)`;
   const atText = DateTime.fromMillis(atMs, { zone: window.zone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
 
-  // Walk forward with next() from one slack before `atMs`: next() moves a time that a spring-forward change
-  // skips (02:00 on that night) to the first valid instant, while prev() in cron-parser 5 drops it, so using
-  // next() alone keeps "open" and "opens next" consistent.
+  // Walk forward with next() from one slack before `atMs`. In cron-parser 5, next() moves a time that a
+  // spring-forward change skips (02:00 on that night) to the first valid instant, but prev() drops it.
+  // Using next() alone keeps "open" and "opens next" consistent.
   const schedule = CronExpressionParser.parse(window.expression, { tz: window.zone, currentDate: new Date(atMs - slackMs) });
   let latestFireMs: number | undefined;
   let upcomingFireMs: number | undefined;

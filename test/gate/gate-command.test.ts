@@ -34,7 +34,7 @@ describe('gate with a Prometheus mock on loopback', () => {
   let server: Server;
   let baseUrl: string;
   const requests: IncomingMessage[] = [];
-  // The answer for each PromQL query the tests send.
+  // The response for each PromQL query the tests send.
   const answers: Record<string, { status: number; body: string }> = {
     quiet: { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }] } }) },
     busy: { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '42'] }] } }) },
