@@ -20,6 +20,7 @@ const commands: Record<string, CommandEntry> = {
   report: { summary: 'rebuild a run folder\'s report (HTML, time series, JUnit), or build one from k6 output', load: () => import('./report-command.ts') },
   compare: { summary: 'compare two runs side by side; exit 1 on a regression beyond the tolerance', load: () => import('./compare-command.ts') },
   gate: { summary: 'decide whether the database is quiet enough to start a herd test (0 go, 75 not now, 1 failed)', load: () => import('./gate-command.ts') },
+  k8s: { summary: 'write a k6-operator TestRun and script ConfigMap for kubectl apply (contacts no cluster)', load: () => import('./k8s-command.ts') },
 };
 
 function formatUsage(): string {
