@@ -82,10 +82,14 @@ export function listScenarioEntries(dir: string): string[] {
 const eventFilePlugin: Plugin = {
   name: 'herd-event-files',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /\.ya?ml$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), namespace: 'herd-event' }));
+    // The path esbuild sees is relative, because it ends up in a comment in the output; the absolute one travels in pluginData.
+    pluginBuild.onResolve({ filter: /\.ya?ml$/ }, (args) => {
+      const absolutePath = resolve(args.resolveDir, args.path);
+      return { path: relative(process.cwd(), absolutePath), namespace: 'herd-event', pluginData: absolutePath };
+    });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'herd-event' }, (args) => {
       try {
-        const event = loadEvent(args.path);
+        const event = loadEvent(args.pluginData as string);
         return { contents: `export default ${JSON.stringify(event)};`, loader: 'js' };
       } catch (error) {
         if (error instanceof HerdUserError) {
