@@ -125,7 +125,7 @@ function assertNamesHost(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new HerdUserError('GATE_FLAG_INVALID', '--postgres is not a URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE.');
+    throw new HerdUserError('GATE_FLAG_INVALID', '--postgres is not a URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE, or postgres:///DATABASE?host=/socket/dir&user=USER for a unix socket.');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new HerdUserError('GATE_FLAG_INVALID', `--postgres ${maskUrlPassword(url)} has the scheme "${parsed.protocol}": write postgres://USER:PASSWORD@HOST:PORT/DATABASE.`);

@@ -32,6 +32,12 @@ export interface GateOutcome {
 /** Exit status for each verdict: 75 is EX_TEMPFAIL from sysexits.h, "try again later". */
 export const EXIT_CODES: Record<GateVerdict, 0 | 1 | 75> = { go: 0, 'not-now': 75, 'probe-failed': 1 };
 
+/** Where the gate stands after one phase: a verdict and its reason, or undefined to go on. */
+interface PhaseResult {
+  verdict: GateVerdict;
+  reason: string;
+}
+
 /**
  * Decides whether a herd test may start now: checks the quiet window, then samples the probe in rounds
  * until a round is quiet (go), the wait or the window runs out (not now), or the probe fails.
@@ -40,75 +46,103 @@ export const EXIT_CODES: Record<GateVerdict, 0 | 1 | 75> = { go: 0, 'not-now': 7
 export async function runGate(settings: GateSettings, clock: GateClock, log: (sentence: string) => void): Promise<GateOutcome> {
   const startedMs = clock.nowMs();
   const rounds: BaselineRound[] = [];
-  const finish = (verdict: GateVerdict, reason: string, windowOpen?: boolean, windowSentence?: string): GateOutcome => {
-    log(`Gate verdict: ${verdict === 'go' ? 'go' : verdict === 'not-now' ? 'not now' : 'probe failed'}. ${reason}`);
-    const baseline: GateBaseline = {
-      schemaVersion: 1,
-      startedAt: new Date(startedMs).toISOString(),
-      finishedAt: new Date(clock.nowMs()).toISOString(),
-      verdict,
-      reason,
-      ...(windowSentence === undefined ? {} : { window: { description: windowSentence, isOpen: windowOpen ?? false } }),
-      ...(settings.probe === undefined ? {} : { probe: { kind: settings.probe.kind, description: settings.probe.description } }),
-      thresholds: settings.thresholds,
-      resumeFraction: settings.resumeFraction,
-      samplesPerRound: settings.samplesPerRound,
-      intervalMs: settings.intervalMs,
-      waitMs: settings.waitMs,
-      rounds,
-    };
+  let windowRecord: GateBaseline['window'];
+  const finish = ({ verdict, reason }: PhaseResult): GateOutcome => {
+    log(`Gate verdict: ${VERDICT_WORDS[verdict]}. ${reason}`);
+    const baseline = buildBaseline(settings, { startedMs, finishedMs: clock.nowMs(), verdict, reason, window: windowRecord, rounds });
     return { verdict, exitCode: EXIT_CODES[verdict], baseline };
   };
 
   // Phase 1: the quiet window.
   let windowClosesAtMs = Number.POSITIVE_INFINITY;
-  let windowSentence: string | undefined;
   if (settings.window !== undefined) {
     const check = checkWindow(settings.window, startedMs);
-    windowSentence = check.sentence;
+    windowRecord = { description: check.sentence, isOpen: check.isOpen };
     log(check.sentence);
     if (!check.isOpen) {
-      return finish('not-now', 'The quiet window is closed.', false, windowSentence);
+      return finish({ verdict: 'not-now', reason: 'The quiet window is closed.' });
     }
     windowClosesAtMs = check.closesAtMs ?? windowClosesAtMs;
   }
-  const probe = settings.probe;
-  if (probe === undefined) {
-    return finish('go', settings.window === undefined ? 'No window and no probe were given, so there was nothing to check.' : 'No probe was given, so only the window was checked.', true, windowSentence);
+  if (settings.probe === undefined) {
+    const reason = settings.window === undefined ? 'No window and no probe were given, so there was nothing to check.' : 'No probe was given, so only the window was checked.';
+    return finish({ verdict: 'go', reason });
   }
 
   // Phase 2: sample in rounds until one is quiet or the time runs out.
+  const probe = settings.probe;
   try {
     log(`Measuring ${probe.description}: ${settings.samplesPerRound} samples per round, ${settings.intervalMs} ms apart.`);
     await probe.start();
-    const roundMs = settings.samplesPerRound * settings.intervalMs;
-    const deadlineMs = Math.min(startedMs + settings.waitMs, windowClosesAtMs);
-    let hasBeenOver = false;
-    for (let roundNumber = 1; ; roundNumber += 1) {
-      const round = await takeRound(probe, settings, clock, hasBeenOver);
-      rounds.push(round);
-      log(`Round ${roundNumber}: ${describeSamples(round, settings.thresholds)}`);
-      if (round.isQuiet) {
-        return finish('go', `Round ${roundNumber} was quiet: every sample was at or under its limit.`, true, windowSentence);
-      }
-      hasBeenOver = true;
-      log(`Round ${roundNumber} was busy: ${round.violations.join('; ')}.`);
-
-      const nowMs = clock.nowMs();
-      if (nowMs + roundMs > deadlineMs) {
-        const limitText = windowClosesAtMs <= startedMs + settings.waitMs ? 'the quiet window closes before another round could end' : `the wait of ${formatNumber(settings.waitMs / 1000)} s ran out`;
-        return finish('not-now', `The database stayed busy through ${roundNumber} round(s) and ${limitText}.`, true, windowSentence);
-      }
-      log(`Waiting: the next round must stay at or under ${formatNumber(settings.resumeFraction * 100)}% of each threshold.`);
-    }
+    return finish(await sampleUntilQuiet(probe, settings, clock, log, { startedMs, windowClosesAtMs, rounds }));
   } catch (error) {
     if (!isHerdUserError(error)) {
       throw error;
     }
-    return finish('probe-failed', error.message, true, windowSentence);
+    return finish({ verdict: 'probe-failed', reason: error.message });
   } finally {
     await probe.close();
   }
+}
+
+const VERDICT_WORDS: Record<GateVerdict, string> = { go: 'go', 'not-now': 'not now', 'probe-failed': 'probe failed' };
+
+/**
+ * Takes rounds until one is quiet, appending each to `rounds`. It stops when another round could not end
+ * before the wait runs out or the window closes, so the number of rounds is at most waitMs / roundMs + 1.
+ */
+async function sampleUntilQuiet(
+  probe: LoadProbe,
+  settings: GateSettings,
+  clock: GateClock,
+  log: (sentence: string) => void,
+  limits: { startedMs: number; windowClosesAtMs: number; rounds: BaselineRound[] },
+): Promise<PhaseResult> {
+  const roundMs = settings.samplesPerRound * settings.intervalMs;
+  const waitEndsMs = limits.startedMs + settings.waitMs;
+  const deadlineMs = Math.min(waitEndsMs, limits.windowClosesAtMs);
+  const maxRounds = Math.floor(settings.waitMs / roundMs) + 1;
+  let hasBeenOver = false;
+
+  for (let roundNumber = 1; roundNumber <= maxRounds; roundNumber += 1) {
+    const round = await takeRound(probe, settings, clock, hasBeenOver);
+    limits.rounds.push(round);
+    log(`Round ${roundNumber}: ${describeSamples(round, settings.thresholds)}`);
+    if (round.isQuiet) {
+      return { verdict: 'go', reason: `Round ${roundNumber} was quiet: every sample was at or under its limit.` };
+    }
+    hasBeenOver = true;
+    log(`Round ${roundNumber} was busy: ${round.violations.join('; ')}.`);
+
+    if (clock.nowMs() + roundMs > deadlineMs) {
+      break;
+    }
+    log(`Waiting: the next round must stay at or under ${formatNumber(settings.resumeFraction * 100)}% of each threshold.`);
+  }
+
+  const limitText = limits.windowClosesAtMs < waitEndsMs ? 'the quiet window closes before another round could end' : `the wait of ${formatNumber(settings.waitMs / 1000)} s ran out`;
+  return { verdict: 'not-now', reason: `The database stayed busy through ${limits.rounds.length} round(s), and ${limitText}.` };
+}
+
+function buildBaseline(
+  settings: GateSettings,
+  result: { startedMs: number; finishedMs: number; verdict: GateVerdict; reason: string; window: GateBaseline['window']; rounds: BaselineRound[] },
+): GateBaseline {
+  return {
+    schemaVersion: 1,
+    startedAt: new Date(result.startedMs).toISOString(),
+    finishedAt: new Date(result.finishedMs).toISOString(),
+    verdict: result.verdict,
+    reason: result.reason,
+    ...(result.window === undefined ? {} : { window: result.window }),
+    ...(settings.probe === undefined ? {} : { probe: { kind: settings.probe.kind, description: settings.probe.description } }),
+    thresholds: settings.thresholds,
+    resumeFraction: settings.resumeFraction,
+    samplesPerRound: settings.samplesPerRound,
+    intervalMs: settings.intervalMs,
+    waitMs: settings.waitMs,
+    rounds: result.rounds,
+  };
 }
 
 async function takeRound(probe: LoadProbe, settings: GateSettings, clock: GateClock, hasBeenOver: boolean): Promise<BaselineRound> {
