@@ -52,13 +52,17 @@ export function loadEvent(eventPath: string): LoadedEvent {
     traceArrivalSeconds = trace.arrivalSeconds;
   }
 
-  throwIfAny(diagnostics, shownEventPath);
+  throwIfAny(diagnostics, shownEventPath, true);
   const { platforms: _writtenPlatforms, ...rest } = event.data as EventFile;
   return traceArrivalSeconds === undefined ? { ...rest, platforms } : { ...rest, platforms, traceArrivalSeconds };
 }
 
-/** Reads and validates one bundle file on its own, without an event's vars. Throws a HerdUserError listing every problem. */
-export function loadBundle(bundlePath: string, eventVariableNames: readonly string[] = []): BundleFile {
+/**
+ * Reads and validates one bundle file. With `eventVariableNames`, every placeholder must be one of
+ * them, a per-user variable or an earlier capture; without, uncaptured placeholders are taken to
+ * be event variables. Throws a HerdUserError listing every problem.
+ */
+export function loadBundle(bundlePath: string, eventVariableNames?: readonly string[]): BundleFile {
   const shownPath = showPath(bundlePath);
   const text = readUserFile(bundlePath, 'bundle file', 'BUNDLE_NOT_FOUND');
   const bundle = checkFile<BundleFile>(shownPath, text, 'bundle');
@@ -66,7 +70,7 @@ export function loadBundle(bundlePath: string, eventVariableNames: readonly stri
   if (bundle.data !== undefined && bundle.source !== undefined) {
     diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
   }
-  throwIfAny(diagnostics, shownPath);
+  throwIfAny(diagnostics, shownPath, false);
   return bundle.data as BundleFile;
 }
 
@@ -138,12 +142,13 @@ function readUserFile(path: string, what: string, code: string): string {
   }
 }
 
-function throwIfAny(diagnostics: readonly Diagnostic[], shownPath: string): void {
+function throwIfAny(diagnostics: readonly Diagnostic[], shownPath: string, includesOtherFiles: boolean): void {
   if (diagnostics.length === 0) {
     return;
   }
   const count = diagnostics.length === 1 ? '1 problem' : `${diagnostics.length} problems`;
-  throw new HerdUserError('EVENT_INVALID', `${count} in ${shownPath} and the files it names:\n${formatDiagnostics(diagnostics)}`);
+  const files = includesOtherFiles ? `${shownPath} and the files it names` : shownPath;
+  throw new HerdUserError('EVENT_INVALID', `${count} in ${files}:\n${formatDiagnostics(diagnostics)}`);
 }
 
 function readObject(value: unknown, key: string): Record<string, unknown> {
@@ -162,4 +167,27 @@ function errorCode(error: unknown): string {
 function showPath(path: string): string {
   const shown = relative(process.cwd(), resolve(path));
   return shown.startsWith('..') ? path : shown;
+}
+
+/** What `validateFile` found valid. */
+export interface ValidatedFile {
+  kind: FileKind;
+  /** The bundles an event file named, relative to the event file. Empty for a bundle file. */
+  bundlePaths: string[];
+}
+
+/**
+ * Validates an event file with every file it names, or a bundle file on its own: a file with
+ * `steps` and without `platforms` is a bundle. Throws a HerdUserError listing every problem.
+ */
+export function validateFile(path: string): ValidatedFile {
+  const text = readUserFile(path, 'file', 'FILE_NOT_FOUND');
+  const topLevel = parseYamlSource(showPath(path), text).data;
+  const isBundle = topLevel !== null && typeof topLevel === 'object' && 'steps' in topLevel && !('platforms' in topLevel);
+  if (isBundle) {
+    loadBundle(path);
+    return { kind: 'bundle', bundlePaths: [] };
+  }
+  const event = loadEvent(path);
+  return { kind: 'event', bundlePaths: Object.values(event.platforms).map((platform) => platform.bundlePath) };
 }

@@ -63,10 +63,13 @@ function checkLogNormalShape(
  * Checks that every `{{name}}` in a bundle, and every `withToken`, has a value when its request is
  * sent: from the event's vars, from the player's per-user variables, or from a capture in an
  * earlier step. A capture inside a parallel group becomes available only after the whole group.
+ * Without `eventVariableNames` (a bundle checked on its own) any placeholder that no step captures
+ * is taken to be an event variable; `withToken` is still checked.
  */
-export function checkBundleVariables(source: YamlSource, bundle: BundleFile, eventVariableNames: readonly string[]): Diagnostic[] {
+export function checkBundleVariables(source: YamlSource, bundle: BundleFile, eventVariableNames?: readonly string[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const known = new Set<string>([...eventVariableNames, ...runtimeVariableNames]);
+  const known = new Set<string>([...(eventVariableNames ?? []), ...runtimeVariableNames]);
+  const isKnown = (name: string) => known.has(name) || (eventVariableNames === undefined && !isCapturedAnywhere(bundle, name));
 
   const checkRequest = (request: RequestSpec, path: Path) => {
     const uses: Array<{ field: Path; names: string[] }> = [
@@ -75,7 +78,7 @@ export function checkBundleVariables(source: YamlSource, bundle: BundleFile, eve
       { field: ['body'], names: listPlaceholdersDeep(request.body) },
     ];
     for (const use of uses) {
-      for (const name of use.names.filter((used) => !known.has(used))) {
+      for (const name of use.names.filter((used) => !isKnown(used))) {
         const fieldPath = [...path, 'request', ...use.field];
         diagnostics.push({
           file: source.file,
@@ -108,6 +111,15 @@ export function checkBundleVariables(source: YamlSource, bundle: BundleFile, eve
     }
   });
   return diagnostics;
+}
+
+function isCapturedAnywhere(bundle: BundleFile, name: string): boolean {
+  return bundle.steps.some((step) => {
+    if ('request' in step) {
+      return step.request.capture?.[name] !== undefined;
+    }
+    return 'parallel' in step && step.parallel.steps.some((inner) => inner.request.capture?.[name] !== undefined);
+  });
 }
 
 function addCaptures(known: Set<string>, request: RequestSpec): void {
