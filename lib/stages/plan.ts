@@ -29,7 +29,7 @@ const TIME_UNITS: TimeUnitChoice[] = [
 
 /**
  * Plans k6 ramping-arrival-rate stages for `curve`: the integral equals the curve's user
- * count to within one iteration, and the rate stays within `maxShapeErrorFraction` of the
+ * count to within one iteration (with `maxStages` of at least 2), and the rate stays within `maxShapeErrorFraction` of the
  * peak wherever the stage cap and the duration grid allow; `worstShapeErrorFraction` reports
  * what was reached. Without `durationUnit`, whole seconds are tried first and milliseconds
  * used when seconds miss the error bound. Deterministic: the same curve and options give the
@@ -67,11 +67,18 @@ function planOnGrid(curve: ArrivalCurve, maxShapeErrorFraction: number, maxStage
   // Half of the error budget goes to the chords; a quarter to the users the chords miss, which
   // the final scaling spreads over every target; the rest to rounding targets to whole numbers.
   const knotTicks = chooseKnots(onTicks, startTick, endTick, Math.round(peakAtSeconds / tickSeconds), {
-    maxStages,
+    maxStages: Math.max(1, maxStages - 1),
     allowedErrorRate: 0.5 * maxShapeErrorFraction * peakRatePerSecond,
     allowedErrorUsers: 0.25 * maxShapeErrorFraction * curve.totalUsers,
   });
+  // A last stage of one time unit (or less) gives the final target a weight of at most half an
+  // iteration, fine enough to bring the integral within one iteration of the user count.
   const timeUnit = chooseTimeUnit(peakRatePerSecond, maxShapeErrorFraction);
+  const lastGapTicks = knotTicks[knotTicks.length - 1] - knotTicks[knotTicks.length - 2];
+  const finalStageTicks = Math.min(lastGapTicks - 1, Math.max(1, Math.round(timeUnit.seconds / tickSeconds)));
+  if (maxStages >= 2 && finalStageTicks >= 1) {
+    knotTicks.splice(knotTicks.length - 1, 0, endTick - finalStageTicks);
+  }
   const knotSeconds = knotTicks.map((tick) => (tick - startTick) * tickSeconds);
   const targets = wholeTargetsWithIntegral(
     knotTicks.map((tick) => onTicks.rateAtTick(tick) * timeUnit.seconds),
@@ -240,9 +247,12 @@ function integralOf(targets: readonly number[], knotSeconds: readonly number[], 
 
 /**
  * Scales the real-valued targets so that their integral equals `users`, rounds them to whole
- * numbers, then moves single targets by ±1 (the knots with the largest influence on the
- * integral first) until the integral is as close as those steps allow to a goal just above
- * `users`: with a smallest knot weight w ≤ 1 it ends between `users` and `users` + w.
+ * numbers, then moves single targets by ±1 until the integral lies in [users, users + 1]:
+ * first the knots with the largest influence on the integral, each only while it brings the
+ * integral closer; then, if the integral is still too high, the lightest knots with a target
+ * above 0 step down; and if it is too low, the last knot steps up. The last knot weighs at
+ * most half an iteration (see the final stage in `planOnGrid`), so that always lands unless
+ * the stage cap left no short final stage.
  */
 function wholeTargetsWithIntegral(realTargets: number[], knotSeconds: number[], timeUnitSeconds: number, users: number): number[] {
   const realIntegral = integralOf(realTargets, knotSeconds, timeUnitSeconds);
@@ -255,24 +265,39 @@ function wholeTargetsWithIntegral(realTargets: number[], knotSeconds: number[], 
     const rightSeconds = index < knotSeconds.length - 1 ? knotSeconds[index + 1] - knotSeconds[index] : 0;
     return (leftSeconds + rightSeconds) / (2 * timeUnitSeconds);
   });
-  const order = weights.map((_, index) => index).sort((a, b) => weights[b] - weights[a] || a - b);
-
-  const smallestWeight = Math.min(...weights.filter((weight) => weight > 0));
-  const goal = users + Math.min(smallestWeight, 1) / 2;
+  const goal = users + 0.5;
   let residual = goal - integralOf(targets, knotSeconds, timeUnitSeconds);
-  for (let pass = 0; pass < 10_000; pass += 1) {
+  const step = (index: number, direction: 1 | -1): void => {
+    targets[index] += direction;
+    residual -= direction * weights[index];
+  };
+
+  const heaviestFirst = weights.map((_, index) => index).sort((a, b) => weights[b] - weights[a] || a - b);
+  for (let pass = 0; pass < 10_000 && Math.abs(residual) > 0.5; pass += 1) {
     let changed = false;
-    for (const index of order) {
-      const step = residual > 0 ? 1 : -1;
-      if (Math.abs(residual) > weights[index] / 2 && targets[index] + step >= 0) {
-        targets[index] += step;
-        residual -= step * weights[index];
+    for (const index of heaviestFirst) {
+      const direction = residual > 0 ? 1 : -1;
+      if (Math.abs(residual) > 0.5 && Math.abs(residual - direction * weights[index]) < Math.abs(residual) && targets[index] + direction >= 0) {
+        step(index, direction);
         changed = true;
       }
     }
     if (!changed) {
       break;
     }
+  }
+
+  const lightestFirst = [...heaviestFirst].reverse().filter((index) => weights[index] > 0);
+  for (let guard = 0; residual < -0.5 && guard < 100_000; guard += 1) {
+    const index = lightestFirst.find((candidate) => targets[candidate] > 0);
+    if (index === undefined) {
+      break;
+    }
+    step(index, -1);
+  }
+  const lastIndex = targets.length - 1;
+  for (let guard = 0; residual > 0.5 && weights[lastIndex] > 0 && guard < 100_000; guard += 1) {
+    step(lastIndex, 1);
   }
   return targets;
 }
