@@ -60,10 +60,18 @@ export async function runCommand(args: string[]): Promise<number> {
   if (problems.length > 0) {
     throw new HerdUserError('TARGET_FLAGS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
   }
-  const target = await startTarget(parsed.options);
+  // Handlers go in before the URL line, because a supervisor may send a signal as soon as it reads that line.
+  const stopSignal = listenForStopSignal();
+  let target: RunningTarget;
+  try {
+    target = await startTarget(parsed.options);
+  } catch (error) {
+    stopSignal.dispose();
+    throw error;
+  }
   console.log(`herd target listening on ${target.url} (${describeTarget(target)}, queue timeout ${target.profile.queueTimeoutMs} ms)`);
 
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal.received;
   await target.close();
   const stats = target.stats();
   const responseCount = Object.values(stats.requestsTotal).reduce((sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
@@ -152,14 +160,20 @@ function parseDecimal(text: string): number | undefined {
   return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : undefined;
 }
 
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+/** Starts listening for SIGINT and SIGTERM; `received` resolves with the first one, and `dispose` stops listening. */
+function listenForStopSignal(): { received: Promise<NodeJS.Signals>; dispose: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const dispose = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      dispose();
       resolve(signal);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
   });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { received, dispose };
 }

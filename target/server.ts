@@ -182,6 +182,11 @@ class TargetModel {
       return;
     }
 
+    // Without a body, nothing needs reading: Node discards an unread request when the response ends.
+    if (!hasBody(request)) {
+      this.#enqueue(route, pathname, request, response, emptyBody);
+      return;
+    }
     readBody(request, (body) => {
       if (body === undefined) {
         response.shouldKeepAlive = false;
@@ -217,11 +222,14 @@ class TargetModel {
       },
     });
 
-    response.once('close', () => {
-      if (ticket.cancel()) {
-        this.counters.queueAbandonsTotal += 1;
-      }
-    });
+    // Only a queued request can be abandoned; skipping the listener otherwise saves work on the fast path.
+    if (ticket.queued) {
+      response.once('close', () => {
+        if (ticket.cancel()) {
+          this.counters.queueAbandonsTotal += 1;
+        }
+      });
+    }
   }
 
   /** Runs the route handler; an exception becomes a 500, as an application server would send. */
@@ -252,6 +260,17 @@ class TargetModel {
     });
     response.end(body);
   }
+}
+
+const emptyBody = Buffer.alloc(0);
+
+/** Tells whether the request announces a body, by Content-Length above 0 or by Transfer-Encoding. */
+function hasBody(request: IncomingMessage): boolean {
+  const contentLength = request.headers['content-length'];
+  if (contentLength !== undefined && contentLength !== '0') {
+    return true;
+  }
+  return request.headers['transfer-encoding'] !== undefined;
 }
 
 /** Reads the request body, or passes `undefined` once it exceeds `maxRequestBodyBytes`. */

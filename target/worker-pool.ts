@@ -14,6 +14,8 @@ export interface PoolJob {
 
 /** A handle to a submitted job. */
 export interface PoolTicket {
+  /** Whether the job had to wait in the queue; false when a worker took it at once. */
+  readonly queued: boolean;
   /** Removes the job from the queue if it is still waiting, and returns whether it was. A job in service is not stopped. */
   cancel(): boolean;
 }
@@ -27,6 +29,8 @@ export interface WorkerPoolOptions {
   /** Clock in ms; `performance.now` unless a test supplies one. */
   now?: () => number;
 }
+
+const startedTicket: PoolTicket = { queued: false, cancel: () => false };
 
 interface QueueEntry {
   job: PoolJob;
@@ -72,7 +76,7 @@ export class WorkerPool {
 
     if (this.#busyWorkers < this.workerCount && this.#waitingCount === 0) {
       this.#startJob(job, 0);
-      return { cancel: () => false };
+      return startedTicket;
     }
 
     const entry: QueueEntry = { job, enqueuedAtMs: this.#now(), state: 'waiting' };
@@ -81,7 +85,7 @@ export class WorkerPool {
     if (this.#waitingCount === 1) {
       this.#armHeadTimer();
     }
-    return { cancel: () => this.#cancelEntry(entry) };
+    return { queued: true, cancel: () => this.#cancelEntry(entry) };
   }
 
   /** Stops every timer and drops the waiting jobs without calling them back, so the process can exit. */
