@@ -1,0 +1,94 @@
+// `herd run [flags] script.js`: runs a k6 script on the built-in engine with `k6 run`'s flags.
+import { parseArgs } from 'node:util';
+import { HerdUserError } from '../lib/user-error.ts';
+import { runScript } from '../engine/index.ts';
+
+const USAGE = `Usage: herd run [flags] script.js
+
+Runs a k6 script on the built-in engine. Flags follow \`k6 run\`.
+
+  -e, --env KEY=VALUE        add KEY to __ENV (repeatable)
+  -o, --out csv=FILE         write every sample as CSV; also json=FILE (repeatable)
+      --summary-export FILE  write the end-of-test summary in k6's export JSON shape
+  -u, --vus N                number of VUs for the shortcut scenario
+  -d, --duration DURATION    duration of the shortcut scenario, such as 30s or 1m30s
+  -i, --iterations N         total iterations of the shortcut scenario
+  -q, --quiet                no progress line
+      --no-thresholds        do not evaluate thresholds
+      --no-summary           no end-of-test summary and no handleSummary call
+
+Exit status: 0, 99 when a threshold is crossed, 104 for invalid options,
+105 after Ctrl-C, 107 for a script error, 108 after exec.test.abort().`;
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new HerdUserError('RUN_BAD_FLAG', `-e ${pair}: expected KEY=VALUE, such as -e HERD_SCALE=0.1`, 2);
+    env[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return env;
+}
+
+function parseCount(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new HerdUserError('RUN_BAD_FLAG', `${flag} ${value}: expected a whole number of at least 1`, 2);
+  return count;
+}
+
+/** Parses `herd run` flags, runs the script and returns k6's exit status; a second Ctrl-C exits at once. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      env: { type: 'string', short: 'e', multiple: true, default: [] },
+      out: { type: 'string', short: 'o', multiple: true, default: [] },
+      'summary-export': { type: 'string' },
+      vus: { type: 'string', short: 'u' },
+      duration: { type: 'string', short: 'd' },
+      iterations: { type: 'string', short: 'i' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      'no-thresholds': { type: 'boolean', default: false },
+      'no-summary': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new HerdUserError('RUN_BAD_FLAG', `expected exactly one script, got ${positionals.length}.\n\n${USAGE}`, 2);
+
+  const stopController = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nStopping: no new iterations start; running ones get their gracefulStop. Press Ctrl-C again to exit at once.\n');
+      stopController.abort();
+      return;
+    }
+    process.exit(105);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { exitCode } = await runScript({
+      scriptPath: positionals[0] as string,
+      env: parseEnv(values.env),
+      outputs: values.out,
+      summaryExport: values['summary-export'],
+      vus: parseCount('--vus', values.vus),
+      duration: values.duration,
+      iterations: parseCount('--iterations', values.iterations),
+      quiet: values.quiet,
+      noThresholds: values['no-thresholds'],
+      noSummary: values['no-summary'],
+      signal: stopController.signal,
+    });
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,117 @@
+// Per-VU and per-iteration state. Module-level script state is shared by every VU (one evaluation of
+// the script), so everything that differs per VU or iteration is read from AsyncLocalStorage.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
+import type { Tags } from './metrics.ts';
+import type { VuConnectionPool } from './http/client.ts';
+import type { CookieJar } from './http/cookie-jar.ts';
+import type { Scenario } from './options.ts';
+
+/** Live counters of one scenario, read by `k6/execution` and the progress line. */
+export interface ScenarioState {
+  config: Scenario;
+  /** Wall-clock start in milliseconds since the epoch, 0 until the scenario starts. */
+  startedAtMs: number;
+  iterationsStarted: number;
+  iterationsCompleted: number;
+  iterationsInterrupted: number;
+  iterationsDropped: number;
+  activeVUs: number;
+  allocatedVUs: number;
+  plannedIterations: number | undefined;
+  /** Fraction of the scenario's duration that has passed, from 0 to 1. */
+  progress: () => number;
+}
+
+/** One VU: an iteration slot with its own connection pool, cookie jar and user-set tags. */
+export interface VuState {
+  /** `__VU`: 1-based, unique across the test; 0 in init, setup and teardown. */
+  idInTest: number;
+  idInScenario: number;
+  /** `__ITER`: iterations this VU has started in its scenario, 0-based. */
+  iteration: number;
+  pool: VuConnectionPool | undefined;
+  jar: CookieJar | undefined;
+  /** Tags set through `exec.vu.tags` / `exec.vu.metrics.tags`, added to every sample of this VU. */
+  tags: Tags;
+}
+
+/** What code running inside an iteration (or setup/teardown) can see. */
+export interface IterationContext {
+  vu: VuState;
+  scenario: ScenarioState | undefined;
+  iterationInScenario: number;
+  /** k6 group path: '' for the root, `::name` for a group, `::outer::inner` when nested. */
+  groupPath: string;
+  /** Aborted when the iteration is interrupted at the end of gracefulStop; pending requests end with it. */
+  signal: AbortSignal | undefined;
+  /** Tags of every sample from this context before per-call tags: options.tags, scenario tags and `scenario`. */
+  baseTags: Tags;
+}
+
+/** The current iteration's context, set by the executors around each iteration. */
+export const iterationStorage = new AsyncLocalStorage<IterationContext>();
+
+/** Returns the context of the running iteration, or undefined in the init code. */
+export function currentContext(): IterationContext | undefined {
+  return iterationStorage.getStore();
+}
+
+/** Builds the tags of a sample taken in `context`, with `extra` (per-call tags) applied last. */
+export function sampleTags(context: IterationContext | undefined, extra?: Tags): Tags {
+  if (context === undefined) return { ...extra };
+  return { ...context.baseTags, ...context.vu.tags, group: context.groupPath, ...extra };
+}
+
+/** A check's counts in the group tree. */
+export interface CheckNode {
+  name: string;
+  path: string;
+  id: string;
+  passes: number;
+  fails: number;
+}
+
+/** A group in the tree that the summary reports, in order of first use. */
+export interface GroupNode {
+  name: string;
+  path: string;
+  id: string;
+  groups: Map<string, GroupNode>;
+  checks: Map<string, CheckNode>;
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+/** The tree of groups and checks a run has seen; k6 identifies each by the MD5 of its path. */
+export class GroupTree {
+  readonly root: GroupNode = { name: '', path: '', id: md5(''), groups: new Map(), checks: new Map() };
+  private readonly byPath = new Map<string, GroupNode>([['', this.root]]);
+
+  /** Returns the group at `path` below `parentPath`, creating it on first use. */
+  group(parentPath: string, name: string): GroupNode {
+    const path = `${parentPath}::${name}`;
+    const existing = this.byPath.get(path);
+    if (existing !== undefined) return existing;
+    const parent = this.byPath.get(parentPath) ?? this.root;
+    const created: GroupNode = { name, path, id: md5(path), groups: new Map(), checks: new Map() };
+    parent.groups.set(name, created);
+    this.byPath.set(path, created);
+    return created;
+  }
+
+  /** Counts one check result in the group at `groupPath`. */
+  recordCheck(groupPath: string, name: string, passed: boolean): void {
+    const group = this.byPath.get(groupPath) ?? this.root;
+    let check = group.checks.get(name);
+    if (check === undefined) {
+      const path = `${groupPath}::${name}`;
+      check = { name, path, id: md5(path), passes: 0, fails: 0 };
+      group.checks.set(name, check);
+    }
+    if (passed) check.passes++;
+    else check.fails++;
+  }
+}

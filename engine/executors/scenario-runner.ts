@@ -1,0 +1,171 @@
+// What every executor needs: VUs, running one iteration with its context and metrics, and graceful stop.
+import { performance } from 'node:perf_hooks';
+import { iterationStorage, sampleTags } from '../context.ts';
+import type { IterationContext, ScenarioState, VuState } from '../context.ts';
+import { ExitCode, UnsupportedCallError } from '../errors.ts';
+import type { Scenario } from '../options.ts';
+import type { TestRun } from '../test-run.ts';
+
+type IterationFunction = (data: unknown) => unknown;
+
+interface RunningIteration {
+  controller: AbortController;
+  done: Promise<void>;
+  interrupted: boolean;
+}
+
+/**
+ * Resolves after `targetMs` on the performance clock, or as soon as `signal` aborts.
+ * Waits are computed from absolute targets so that delays do not accumulate.
+ */
+export function waitUntil(targetMs: number, signal?: AbortSignal): Promise<void> {
+  const delayMs = targetMs - performance.now();
+  if (delayMs <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs the iterations of one scenario: owns its VUs, its counters and its in-flight iterations. */
+export class ScenarioRunner {
+  readonly state: ScenarioState;
+  private readonly inFlight = new Set<RunningIteration>();
+  private readonly iterationFunction: IterationFunction;
+  private readonly baseTags: Record<string, string>;
+
+  constructor(
+    readonly run: TestRun,
+    readonly config: Scenario,
+    exports: Record<string, unknown>,
+    private readonly setupData: unknown,
+  ) {
+    const candidate = exports[config.exec];
+    if (typeof candidate !== 'function') {
+      const hint = config.exec === 'default' ? 'export a default function' : `export a function named "${config.exec}" or fix the scenario's exec`;
+      throw new UnsupportedCallError(`scenario "${config.name}": exec "${config.exec}" is not an exported function of the script; ${hint}`);
+    }
+    this.iterationFunction = candidate as IterationFunction;
+    this.baseTags = { ...run.options?.tags, ...config.tags, scenario: config.name };
+    this.state = {
+      config,
+      startedAtMs: 0,
+      iterationsStarted: 0,
+      iterationsCompleted: 0,
+      iterationsInterrupted: 0,
+      iterationsDropped: 0,
+      activeVUs: 0,
+      allocatedVUs: 0,
+      plannedIterations: undefined,
+      progress: () => 0,
+    };
+    run.scenarios.push(this.state);
+  }
+
+  /** Allocates a new VU for this scenario; VUs are plain objects, so this is cheap. */
+  newVu(): VuState {
+    this.state.allocatedVUs++;
+    this.run.vusAllocated++;
+    return { idInTest: this.run.nextVuId++, idInScenario: this.state.allocatedVUs, iteration: 0, pool: undefined, jar: undefined, tags: {} };
+  }
+
+  /** Starts one iteration on `vu` and returns a promise that settles when it ends or is interrupted; it never rejects. */
+  startIteration(vu: VuState): Promise<void> {
+    const controller = new AbortController();
+    const iterationInScenario = this.state.iterationsStarted++;
+    const context: IterationContext = {
+      vu,
+      scenario: this.state,
+      iterationInScenario,
+      groupPath: '',
+      signal: controller.signal,
+      baseTags: this.baseTags,
+    };
+    const running: RunningIteration = { controller, done: Promise.resolve(), interrupted: false };
+    this.inFlight.add(running);
+    running.done = this.iterate(context, running).finally(() => this.inFlight.delete(running));
+    return running.done;
+  }
+
+  private async iterate(context: IterationContext, running: RunningIteration): Promise<void> {
+    const { vu } = context;
+    const startedAtMs = performance.now();
+    vu.jar?.clear();
+    try {
+      await iterationStorage.run(context, async () => {
+        await this.iterationFunction(this.setupData);
+      });
+    } catch (error) {
+      if (!running.interrupted) this.reportIterationError(error);
+    } finally {
+      vu.iteration++;
+      if (this.run.options?.noVUConnectionReuse === true && vu.pool !== undefined) {
+        const pool = vu.pool;
+        vu.pool = undefined;
+        void pool.close();
+      }
+    }
+    if (running.interrupted) return;
+
+    this.state.iterationsCompleted++;
+    const tags = sampleTags(context);
+    this.run.registry.add(this.run.builtin.iterationDuration, performance.now() - startedAtMs, tags);
+    this.run.registry.add(this.run.builtin.iterations, 1, tags);
+  }
+
+  private reportIterationError(error: unknown): void {
+    if (error instanceof UnsupportedCallError) {
+      this.run.stop({ message: error.message, exitCode: ExitCode.scriptException });
+      return;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.run.logger.log('error', message, { executor: this.config.executor, scenario: this.config.name, source: 'stacktrace' });
+  }
+
+  /** Counts one dropped iteration, as k6 does when no VU is free. */
+  dropIteration(): void {
+    this.state.iterationsDropped++;
+    this.run.registry.add(this.run.builtin.droppedIterations, 1, { ...this.baseTags });
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Waits for running iterations to end, at most until `deadlineMs` on the performance clock, then
+   * interrupts the rest: their pending requests are aborted and they count as interrupted.
+   */
+  async finishInFlight(deadlineMs: number): Promise<void> {
+    while (this.inFlight.size > 0 && performance.now() < deadlineMs) {
+      const remainingMs = deadlineMs - performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, remainingMs)));
+      await Promise.race([Promise.all([...this.inFlight].map((running) => running.done)), timeout]);
+      clearTimeout(timer);
+    }
+    for (const running of this.inFlight) {
+      running.interrupted = true;
+      running.controller.abort();
+      this.state.iterationsInterrupted++;
+    }
+    this.inFlight.clear();
+  }
+
+  /** Closes every connection pool the scenario's VUs opened. */
+  async closeVus(vus: Iterable<VuState>): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const vu of vus) {
+      if (vu.pool !== undefined) closing.push(vu.pool.close());
+      vu.pool = undefined;
+    }
+    await Promise.allSettled(closing);
+  }
+}

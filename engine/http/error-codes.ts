@@ -1,0 +1,44 @@
+// k6's numeric error codes for failed requests, from k6's documented list (javascript-api/error-codes).
+
+/** A request failure as k6 reports it: its message (`error`) and code (`error_code`). */
+export interface RequestFailure {
+  message: string;
+  code: number;
+}
+
+/** The k6 code for an HTTP error status: 1000 plus the status for 4xx and 5xx, 0 otherwise. */
+export function errorCodeForStatus(status: number): number {
+  return status >= 400 && status <= 599 ? 1000 + status : 0;
+}
+
+/** k6's code 1050 and message for a request that timed out. */
+export const REQUEST_TIMEOUT: RequestFailure = { message: 'request timeout', code: 1050 };
+
+/** Maps a Node or undici error to k6's message and code (1212 refused, 1220 reset, 1211 connect timeout, …). */
+export function failureFromError(error: unknown, address: string): RequestFailure {
+  const details = error as { code?: string; message?: string };
+  switch (details.code) {
+    case 'ECONNREFUSED':
+      return { message: `dial tcp ${address}: connect: connection refused`, code: 1212 };
+    case 'ECONNRESET':
+      return { message: `read tcp ${address}: read: connection reset by peer`, code: 1220 };
+    case 'EPIPE':
+      return { message: `write tcp ${address}: write: broken pipe`, code: 1201 };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { message: `dial tcp ${address}: i/o timeout`, code: 1211 };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { message: `lookup ${address}: no such host`, code: 1101 };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { message: `dial tcp ${address}: connect: ${details.code === 'EHOSTUNREACH' ? 'no route to host' : 'network is unreachable'}`, code: 1210 };
+    case 'UND_ERR_SOCKET':
+      return { message: `read tcp ${address}: ${details.message ?? 'socket error'}`, code: 1200 };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return REQUEST_TIMEOUT;
+    default:
+      return { message: details.message ?? String(error), code: 1000 };
+  }
+}

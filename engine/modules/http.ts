@@ -1,0 +1,305 @@
+// The `k6/http` module: asyncRequest on undici with k6's response shape, metrics and tags.
+// The synchronous calls (get, post, request, batch, …) are rejected because they would block every VU.
+import { currentContext, sampleTags } from '../context.ts';
+import type { IterationContext } from '../context.ts';
+import { parseDurationMs } from '../duration.ts';
+import { UnsupportedCallError } from '../errors.ts';
+import { sendOnWire, VuConnectionPool } from '../http/client.ts';
+import type { RequestTimings, WireResponse } from '../http/client.ts';
+import { CookieJar } from '../http/cookie-jar.ts';
+import { nowMs } from '../metrics.ts';
+import type { Tags } from '../metrics.ts';
+import type { TestRun } from '../test-run.ts';
+import { isHostAllowed } from '../http/allowed-hosts.ts';
+
+/** The request parameters the engine understands; others are accepted and ignored, as k6 ignores unknown ones. */
+interface RequestParams {
+  headers?: Record<string, unknown>;
+  tags?: Record<string, unknown>;
+  timeout?: number | string;
+  responseType?: 'text' | 'binary' | 'none';
+  redirects?: number;
+  cookies?: Record<string, unknown>;
+  responseCallback?: ExpectedStatuses;
+}
+
+/** Statuses that count as expected for `http_req_failed` and the `expected_response` tag. */
+interface ExpectedStatuses {
+  isExpected(status: number): boolean;
+}
+
+/** The URL of `http.url\`…\``: the request goes to `url` and its `name` tag is the template with `${}` for each value. */
+class TaggedUrl {
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return this.url;
+  }
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function toBody(body: unknown, headers: Record<string, string>): Buffer | undefined {
+  if (body === null || body === undefined) return undefined;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof body === 'object') {
+    // k6 sends a plain object as a form.
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(body as Record<string, unknown>)) form.append(key, String(value));
+    return Buffer.from(form.toString(), 'utf8');
+  }
+  return Buffer.from(String(body), 'utf8');
+}
+
+function readTimeoutMs(timeout: unknown): number {
+  if (timeout === undefined || timeout === null) return DEFAULT_TIMEOUT_MS;
+  return parseDurationMs(timeout, 'request params: timeout');
+}
+
+function selectJson(value: unknown, selector: string): unknown {
+  let current: unknown = value;
+  for (const part of selector.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    const index = /^#?(\d+)$/.exec(part);
+    current = index !== null && Array.isArray(current) ? current[Number(index[1])] : (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** The k6 Response: status, body, headers, timings, error and error_code, with json(). */
+class Response {
+  status = 0;
+  status_text = '';
+  proto = 'HTTP/1.1';
+  url = '';
+  body: string | ArrayBuffer | null = null;
+  headers: Record<string, string> = {};
+  cookies: Record<string, { name: string; value: string }[]> = {};
+  timings: RequestTimings = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
+  error = '';
+  error_code = 0;
+  remote_ip = '';
+  remote_port = 0;
+  tls_version = '';
+  request: { method: string; url: string; headers: Record<string, string[]>; body: string } = { method: '', url: '', headers: {}, body: '' };
+
+  json(selector?: string): unknown {
+    if (typeof this.body !== 'string') throw new Error(`response.json(): the body of ${this.url} is not text (responseType is not "text", or there was no response)`);
+    const parsed: unknown = JSON.parse(this.body);
+    return selector === undefined ? parsed : selectJson(parsed, selector);
+  }
+
+  html(): never {
+    throw new UnsupportedCallError('response.html() is not supported by the built-in engine; parse response.body yourself, or run the script with k6');
+  }
+}
+
+/** Builds the `k6/http` module for one run. */
+export function createHttpModule(run: TestRun): Record<string, unknown> {
+  let defaultExpected: ExpectedStatuses = { isExpected: (status) => status >= 200 && status < 400 };
+
+  function rejectSynchronous(name: string, method: string): () => never {
+    return () => {
+      throw new UnsupportedCallError(
+        `http.${name}() is synchronous and would block every VU in the built-in engine; write \`await http.asyncRequest('${method}', url, body, params)\` in an async function instead (k6 runs that too)`,
+      );
+    };
+  }
+
+  function vuPool(context: IterationContext): VuConnectionPool {
+    if (context.vu.pool === undefined) context.vu.pool = new VuConnectionPool();
+    return context.vu.pool;
+  }
+
+  function vuJar(context: IterationContext): CookieJar {
+    if (context.vu.jar === undefined) context.vu.jar = new CookieJar();
+    return context.vu.jar;
+  }
+
+  function emitMetrics(context: IterationContext, wire: WireResponse, tags: Tags): void {
+    const builtin = run.builtin;
+    const registry = run.registry;
+    const timeMs = nowMs();
+    registry.add(builtin.httpReqs, 1, tags, timeMs);
+    registry.add(builtin.httpReqDuration, wire.timings.duration, tags, timeMs);
+    registry.add(builtin.httpReqBlocked, wire.timings.blocked, tags, timeMs);
+    registry.add(builtin.httpReqConnecting, wire.timings.connecting, tags, timeMs);
+    registry.add(builtin.httpReqTlsHandshaking, wire.timings.tls_handshaking, tags, timeMs);
+    registry.add(builtin.httpReqSending, wire.timings.sending, tags, timeMs);
+    registry.add(builtin.httpReqWaiting, wire.timings.waiting, tags, timeMs);
+    registry.add(builtin.httpReqReceiving, wire.timings.receiving, tags, timeMs);
+    registry.add(builtin.httpReqFailed, tags.expected_response === 'true' ? 0 : 1, tags, timeMs);
+    const dataTags = sampleTags(context);
+    if (wire.bytesSent > 0) registry.add(builtin.dataSent, wire.bytesSent, dataTags, timeMs);
+    if (wire.bytesReceived > 0) registry.add(builtin.dataReceived, wire.bytesReceived, dataTags, timeMs);
+  }
+
+  async function asyncRequest(method: unknown, target: unknown, body?: unknown, params?: RequestParams): Promise<Response> {
+    const context = currentContext();
+    if (context === undefined) throw new Error('http requests cannot be made in the init code; make them in setup(), the default function or an exec function');
+    const options = run.options;
+    const upperMethod = String(method).toUpperCase();
+    const urlText = target instanceof TaggedUrl ? target.url : String(target);
+    const requestParams = params ?? {};
+    const response = new Response();
+    response.url = urlText;
+
+    let url: URL;
+    try {
+      url = new URL(urlText);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
+    } catch (error) {
+      response.error = `invalid URL "${urlText}": ${(error as Error).message}`;
+      response.error_code = 1020;
+      run.logger.once(`url:${urlText}`, 'warning', `Request Failed: ${response.error}`);
+      return response;
+    }
+
+    const headers: Record<string, string> = { 'User-Agent': options?.userAgent ?? 'k6-herd' };
+    for (const [name, value] of Object.entries(requestParams.headers ?? {})) headers[name] = String(value);
+    const payload = toBody(body, headers);
+    const timeoutMs = readTimeoutMs(requestParams.timeout);
+    const responseType = requestParams.responseType ?? (options?.discardResponseBodies ? 'none' : 'text');
+    const expected = requestParams.responseCallback ?? defaultExpected;
+    const userTags: Tags = {};
+    for (const [key, value] of Object.entries(requestParams.tags ?? {})) userTags[key] = String(value);
+    const explicitName = userTags.name ?? (target instanceof TaggedUrl ? target.name : undefined);
+    let redirectsLeft = requestParams.redirects ?? options?.maxRedirects ?? 10;
+    let currentMethod = upperMethod;
+    let currentBody = payload;
+    let wire: WireResponse;
+
+    for (;;) {
+      const jar = vuJar(context);
+      const cookiePairs = jar.cookiesFor(url).map((cookie) => `${cookie.name}=${cookie.value}`);
+      for (const [name, value] of Object.entries(requestParams.cookies ?? {})) cookiePairs.push(`${name}=${String(value)}`);
+      const hopHeaders = { ...headers };
+      if (cookiePairs.length > 0) hopHeaders.Cookie = cookiePairs.join('; ');
+
+      if (!isHostAllowed(url.hostname)) {
+        const message = `hostname (${url.hostname}) is not loopback and not listed in HERD_ALLOW_HOSTS; the engine sends traffic only to allowed hosts`;
+        run.logger.once(`blocked:${url.hostname}`, 'warning', `Request Failed: ${message}`);
+        response.error = message;
+        response.error_code = 1111;
+        return response;
+      }
+
+      wire = await sendOnWire(vuPool(context), { method: currentMethod, url, headers: hopHeaders, body: currentBody, timeoutMs, closeConnection: options?.noConnectionReuse === true }, context.signal);
+      for (const header of wire.setCookies) jar.store(url, header);
+
+      // k6 sets both url and name to the name tag when the script gives one.
+      const urlTag = explicitName ?? url.href;
+      const tags = sampleTags(context, {
+        ...userTags,
+        name: urlTag,
+        url: urlTag,
+        method: currentMethod,
+        proto: 'HTTP/1.1',
+        status: String(wire.status),
+        expected_response: String(expected.isExpected(wire.status)),
+      });
+      if (wire.failure !== undefined) tags.error_code = String(wire.failure.code);
+      if (wire.failure !== undefined && wire.failure.message !== '') tags.error = wire.failure.message;
+      emitMetrics(context, wire, tags);
+      if (wire.failure !== undefined && wire.failure.message !== '') {
+        run.logger.once(`fail:${wire.failure.code}:${url.host}`, 'warning', `Request Failed: ${wire.failure.message}`, { error_code: wire.failure.code });
+      }
+
+      const location = wire.headers.Location;
+      if (!REDIRECT_STATUSES.has(wire.status) || location === undefined || redirectsLeft <= 0) break;
+      redirectsLeft--;
+      url = new URL(location, url);
+      if (wire.status === 303 || ((wire.status === 301 || wire.status === 302) && currentMethod === 'POST')) {
+        currentMethod = 'GET';
+        currentBody = undefined;
+        delete headers['Content-Type'];
+      }
+    }
+
+    response.status = wire.status;
+    response.status_text = wire.statusText;
+    response.url = url.href;
+    response.headers = wire.headers;
+    response.timings = wire.timings;
+    response.remote_ip = wire.remoteAddress;
+    response.remote_port = wire.remotePort;
+    response.error = wire.failure?.message ?? '';
+    response.error_code = wire.failure?.code ?? 0;
+    for (const header of wire.setCookies) {
+      const [pair] = header.split(';');
+      const equals = (pair ?? '').indexOf('=');
+      if (equals <= 0) continue;
+      const name = (pair as string).slice(0, equals).trim();
+      (response.cookies[name] ??= []).push({ name, value: (pair as string).slice(equals + 1).trim() });
+    }
+    if (wire.status > 0 && responseType === 'text') response.body = wire.body.toString('utf8');
+    if (wire.status > 0 && responseType === 'binary') response.body = wire.body.buffer.slice(wire.body.byteOffset, wire.body.byteOffset + wire.body.byteLength) as ArrayBuffer;
+    const requestHeaders: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(headers)) requestHeaders[name] = [value];
+    response.request = { method: upperMethod, url: urlText, headers: requestHeaders, body: payload?.toString('utf8') ?? '' };
+    return response;
+  }
+
+  function url(strings: TemplateStringsArray, ...values: unknown[]): TaggedUrl {
+    let text = strings[0] ?? '';
+    let name = strings[0] ?? '';
+    values.forEach((value, i) => {
+      text += String(value) + (strings[i + 1] ?? '');
+      name += '${}' + (strings[i + 1] ?? '');
+    });
+    return new TaggedUrl(text, name);
+  }
+
+  function expectedStatuses(...ranges: (number | { min: number; max: number })[]): ExpectedStatuses {
+    return {
+      isExpected: (status) => ranges.some((range) => (typeof range === 'number' ? status === range : status >= range.min && status <= range.max)),
+    };
+  }
+
+  function setResponseCallback(callback: ExpectedStatuses | null): void {
+    defaultExpected = callback ?? { isExpected: () => true };
+  }
+
+  function cookieJar(): { set: (url: string, name: string, value: string) => void; cookiesForURL: (url: string) => Record<string, string[]>; clear: (url: string) => void } {
+    const context = currentContext();
+    if (context === undefined) throw new Error('http.cookieJar() is only available inside an iteration, not in the init code');
+    const jar = vuJar(context);
+    return {
+      set: (target, name, value) => jar.set({ name, value, domain: new URL(target).hostname, path: '/', expiresAtMs: undefined, secure: false, httpOnly: false }),
+      cookiesForURL: (target) => {
+        const result: Record<string, string[]> = {};
+        for (const cookie of jar.cookiesFor(new URL(target))) (result[cookie.name] ??= []).push(cookie.value);
+        return result;
+      },
+      clear: () => jar.clear(),
+    };
+  }
+
+  const api = {
+    asyncRequest,
+    url,
+    expectedStatuses,
+    setResponseCallback,
+    cookieJar,
+    request: rejectSynchronous('request', 'METHOD'),
+    get: rejectSynchronous('get', 'GET'),
+    post: rejectSynchronous('post', 'POST'),
+    put: rejectSynchronous('put', 'PUT'),
+    patch: rejectSynchronous('patch', 'PATCH'),
+    del: rejectSynchronous('del', 'DELETE'),
+    head: rejectSynchronous('head', 'HEAD'),
+    options: rejectSynchronous('options', 'OPTIONS'),
+    batch: () => {
+      throw new UnsupportedCallError(
+        'http.batch() is synchronous and would block every VU in the built-in engine; write `await Promise.all(requests.map((r) => http.asyncRequest(r.method, r.url, r.body, r.params)))` instead (k6 runs that too)',
+      );
+    },
+  };
+  return { ...api, default: api };
+}

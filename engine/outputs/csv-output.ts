@@ -1,0 +1,60 @@
+// `--out csv=FILE`: one row per sample in k6's column layout; tags outside the standard columns go to extra_tags.
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import type { Sample, SampleListener } from '../metrics.ts';
+
+/** k6's CSV columns between metric_value and extra_tags, each a system tag of the same name. */
+export const CSV_TAG_COLUMNS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];
+/** The header row of k6's CSV output. */
+export const CSV_HEADER = ['metric_name', 'timestamp', 'metric_value', ...CSV_TAG_COLUMNS, 'extra_tags', 'metadata'].join(',');
+
+const STANDARD = new Set(CSV_TAG_COLUMNS);
+const FLUSH_ROWS = 512;
+
+function quote(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Formats one sample as a CSV row: whole-second timestamp, value with six decimals, extra tags as `k=v&k2=v2`. */
+export function formatCsvRow(sample: Sample): string {
+  const columns = [sample.metric.name, String(Math.floor(sample.timeMs / 1000)), sample.value.toFixed(6)];
+  for (const tag of CSV_TAG_COLUMNS) columns.push(sample.tags[tag] ?? '');
+  const extra = Object.keys(sample.tags)
+    .filter((key) => !STANDARD.has(key))
+    .sort()
+    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(sample.tags[key] as string)}`)
+    .join('&');
+  columns.push(extra, '');
+  return columns.map(quote).join(',');
+}
+
+/** Writes samples to a CSV file in batches. */
+export class CsvOutput implements SampleListener {
+  private readonly stream: WriteStream;
+  private buffer: string[] = [];
+
+  constructor(readonly filePath: string) {
+    this.stream = createWriteStream(filePath);
+    this.stream.write(`${CSV_HEADER}\n`);
+  }
+
+  onSample(sample: Sample): void {
+    this.buffer.push(formatCsvRow(sample));
+    if (this.buffer.length >= FLUSH_ROWS) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    this.stream.write(`${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+  }
+
+  /** Flushes and closes the file; resolves once the data is on disk. */
+  close(): Promise<void> {
+    this.flush();
+    return new Promise((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(resolve);
+    });
+  }
+}

@@ -1,0 +1,242 @@
+// Runs a k6 script end to end: load, validate, setup, scenarios, teardown, thresholds, summary, outputs.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { textSummary } from '../lib/report/text-summary.ts';
+import type { SummaryData } from '../lib/report/text-summary.ts';
+import { iterationStorage } from './context.ts';
+import type { IterationContext } from './context.ts';
+import { parseDurationMs } from './duration.ts';
+import { ExitCode, invalidConfig, UnsupportedCallError } from './errors.ts';
+import { runArrivalRate } from './executors/arrival-rate.ts';
+import { runConstantVus, runIterations, runRampingVus } from './executors/closed-model.ts';
+import { ScenarioRunner, waitUntil } from './executors/scenario-runner.ts';
+import { formatProgress, formatRunHeader } from './console-output.ts';
+import { loadScript } from './loader.ts';
+import type { ScriptExports } from './loader.ts';
+import { Logger } from './logger.ts';
+import type { Scenario } from './options.ts';
+import { resolveOptions } from './options.ts';
+import { CsvOutput } from './outputs/csv-output.ts';
+import { JsonOutput } from './outputs/json-output.ts';
+import { buildSummaryData, toSummaryExport } from './summary.ts';
+import { TestRun } from './test-run.ts';
+import { bindThresholds, evaluateThresholds } from './thresholds.ts';
+import type { Threshold } from './thresholds.ts';
+
+/** Options of `runScript`, mirroring the flags of `herd run` (and of `k6 run`). */
+export interface RunScriptOptions {
+  scriptPath: string;
+  /** `-e KEY=VALUE` values, added to the process environment in `__ENV`. */
+  env?: Record<string, string>;
+  /** `--out` values: `csv=FILE` or `json=FILE`. */
+  outputs?: string[];
+  /** `--summary-export FILE`: the summary in k6's older export shape. */
+  summaryExport?: string;
+  /** `--quiet`: no progress line. */
+  quiet?: boolean;
+  /** `--no-thresholds`: thresholds are neither evaluated nor able to fail the run. */
+  noThresholds?: boolean;
+  /** `--no-summary`: no end-of-test summary and no handleSummary call. */
+  noSummary?: boolean;
+  /** `--vus`, `--duration` (a k6 duration string), `--iterations`: override the script's shortcut options. */
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  /** Where stdout and stderr text go; the process streams by default. */
+  writeStdout?: (text: string) => void;
+  writeStderr?: (text: string) => void;
+  /** Stops the run as Ctrl-C does; the CLI wires SIGINT to it. */
+  signal?: AbortSignal;
+}
+
+/** Ends an iteration-less phase (setup or teardown) in its own context, with VU id 0. */
+function phaseContext(run: TestRun, groupName: string): IterationContext {
+  const group = run.groups.group('', groupName);
+  return {
+    vu: { idInTest: 0, idInScenario: 0, iteration: 0, pool: undefined, jar: undefined, tags: {} },
+    scenario: undefined,
+    iterationInScenario: 0,
+    groupPath: group.path,
+    signal: undefined,
+    baseTags: { ...run.options?.tags },
+  };
+}
+
+async function runPhase(run: TestRun, name: 'setup' | 'teardown', body: unknown, argument: unknown, timeoutMs: number): Promise<unknown> {
+  if (typeof body !== 'function') return undefined;
+  const context = phaseContext(run, name);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name}() timed out after ${timeoutMs} ms; raise options.${name}Timeout or make ${name}() faster`)), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([iterationStorage.run(context, async () => (body as (data: unknown) => unknown)(argument)), timeout]);
+    // setup data crosses to the VUs as JSON in k6, so functions and class instances do not survive.
+    return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+  } finally {
+    clearTimeout(timer);
+    await context.vu.pool?.close();
+  }
+}
+
+function startScenario(run: TestRun, scenario: Scenario, exports: ScriptExports, setupData: unknown, originMs: number): Promise<void> {
+  const runner = new ScenarioRunner(run, scenario, exports, setupData);
+  return (async () => {
+    await waitUntil(originMs + scenario.startTimeMs, run.stopController.signal);
+    if (run.isStopping) return;
+    switch (scenario.executor) {
+      case 'constant-arrival-rate':
+      case 'ramping-arrival-rate':
+        return runArrivalRate(runner, scenario);
+      case 'constant-vus':
+        return runConstantVus(runner, scenario);
+      case 'ramping-vus':
+        return runRampingVus(runner, scenario);
+      case 'per-vu-iterations':
+      case 'shared-iterations':
+        return runIterations(runner, scenario);
+    }
+  })();
+}
+
+function openOutputs(specs: string[], thresholds: Threshold[]): (CsvOutput | JsonOutput)[] {
+  return specs.map((spec) => {
+    const equals = spec.indexOf('=');
+    const kind = equals < 0 ? spec : spec.slice(0, equals);
+    const file = equals < 0 ? '' : spec.slice(equals + 1);
+    if (file === '') throw invalidConfig(`--out ${spec}: missing file name; write --out ${kind}=FILE`);
+    if (kind === 'csv') return new CsvOutput(file);
+    if (kind === 'json') return new JsonOutput(file, thresholds);
+    throw invalidConfig(`--out ${spec}: output "${kind}" is not supported by the built-in engine; use csv=FILE or json=FILE`);
+  });
+}
+
+/** Checks every scenario's exec names an exported function before anything starts (exit status 104). */
+function checkExecFunctions(scenarios: Scenario[], exports: ScriptExports): void {
+  const problems = scenarios
+    .filter((scenario) => typeof exports[scenario.exec] !== 'function')
+    .map((scenario) => `scenario "${scenario.name}": exec "${scenario.exec}" is not an exported function of the script`);
+  if (problems.length > 0) throw invalidConfig(`invalid options:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** Calls handleSummary (or renders the default text summary) and writes each returned key. */
+async function writeSummary(run: TestRun, exports: ScriptExports, data: SummaryData, options: RunScriptOptions, stdout: (text: string) => void, stderr: (text: string) => void): Promise<void> {
+  let outputs: Record<string, unknown> = { stdout: `\n${textSummary(data, { indent: ' ', enableColors: data.state?.isStdOutTTY === true })}\n\n` };
+  if (typeof exports.handleSummary === 'function') {
+    try {
+      const returned: unknown = await exports.handleSummary(data);
+      outputs = typeof returned === 'object' && returned !== null ? (returned as Record<string, unknown>) : {};
+    } catch (error) {
+      run.logger.log('error', `handleSummary() failed, so the default summary is printed: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+  for (const [key, value] of Object.entries(outputs)) {
+    const text = typeof value === 'string' ? value : value instanceof ArrayBuffer ? Buffer.from(value) : JSON.stringify(value);
+    if (key === 'stdout') stdout(String(text));
+    else if (key === 'stderr') stderr(String(text));
+    else writeFileSync(path.resolve(process.cwd(), key), text);
+  }
+  if (options.summaryExport !== undefined) writeFileSync(options.summaryExport, JSON.stringify(toSummaryExport(data), null, 4));
+}
+
+/** Starts the once-a-second work: vus and vus_max samples, abortOnFail checks and the progress line. */
+function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolean, stderr: (text: string) => void): () => void {
+  let lastProgressLines = 0;
+  const sampleVus = (): void => {
+    run.registry.add(run.builtin.vus, run.activeVUs, {});
+    run.registry.add(run.builtin.vusMax, run.vusAllocated, {});
+  };
+  const tick = (): void => {
+    sampleVus();
+    const elapsedMs = Date.now() - run.startedAtMs;
+    const abortable = thresholds.filter((threshold) => threshold.abortOnFail && elapsedMs >= threshold.delayAbortEvalMs);
+    if (abortable.length > 0 && evaluateThresholds(abortable, elapsedMs).length > 0) {
+      run.stop({ message: `thresholds with abortOnFail were crossed: ${abortable.filter((t) => !t.ok).map((t) => `${t.metricKey} ${t.source}`).join(', ')}`, exitCode: ExitCode.thresholdsCrossed });
+    }
+    if (showProgress) {
+      const block = formatProgress(elapsedMs, run.vusAllocated, run.scenarios);
+      stderr(`${lastProgressLines > 0 ? `\x1b[${lastProgressLines}A\x1b[J` : ''}${block}\n`);
+      lastProgressLines = block.split('\n').length;
+    }
+  };
+  const timer = setInterval(tick, 1000);
+  return () => {
+    clearInterval(timer);
+    sampleVus();
+  };
+}
+
+/**
+ * Runs the k6 script at `options.scriptPath` on the built-in engine and resolves with k6's exit status:
+ * 0, 99 when a threshold is crossed, 104 for invalid options, 105 after Ctrl-C, 107 for a script error,
+ * 108 after `exec.test.abort()`. Configuration and script errors before the start are thrown as HerdUserError.
+ */
+export async function runScript(options: RunScriptOptions): Promise<{ exitCode: number }> {
+  const stdout = options.writeStdout ?? ((text: string) => void process.stdout.write(text));
+  const stderr = options.writeStderr ?? ((text: string) => void process.stderr.write(text));
+  const run = new TestRun(new Logger(stderr));
+  run.environment = { ...(process.env as Record<string, string>), ...options.env };
+
+  const exports = await loadScript(options.scriptPath, run);
+  const durationMs = options.duration === undefined ? undefined : parseDurationMs(options.duration, '--duration');
+  const engineOptions = resolveOptions(exports.options, { vus: options.vus, durationMs, iterations: options.iterations });
+  run.options = engineOptions;
+  checkExecFunctions(engineOptions.scenarios, exports);
+  const thresholds = options.noThresholds === true ? [] : bindThresholds(engineOptions.thresholds, run.registry);
+  const outputs = openOutputs(options.outputs ?? [], thresholds);
+  run.registry.listeners.push(...outputs);
+
+  const outputNames = outputs.map((output) => `${output instanceof CsvOutput ? 'csv' : 'json'} (${output.filePath})`);
+  stdout(formatRunHeader(path.basename(options.scriptPath), outputNames, engineOptions.scenarios));
+  const onExternalStop = (): void => run.stop({ message: 'test run stopped by an interrupt signal', exitCode: ExitCode.externalAbort });
+  options.signal?.addEventListener('abort', onExternalStop, { once: true });
+
+  let setupData: unknown;
+  let setupFailed = false;
+  try {
+    setupData = await runPhase(run, 'setup', exports.setup, undefined, engineOptions.setupTimeoutMs);
+  } catch (error) {
+    setupFailed = true;
+    run.stop({ message: `setup() failed: ${(error as Error).stack ?? String(error)}`, exitCode: ExitCode.scriptException });
+  }
+
+  const originMs = performance.now();
+  run.startedAtMs = Date.now();
+  const showProgress = options.quiet !== true && process.stderr.isTTY === true && options.writeStderr === undefined;
+  const stopTicker = startTicker(run, thresholds, showProgress, stderr);
+  if (!setupFailed) {
+    try {
+      await Promise.all(engineOptions.scenarios.map((scenario) => startScenario(run, scenario, exports, setupData, originMs)));
+    } catch (error) {
+      if (!(error instanceof UnsupportedCallError)) throw error;
+      run.stop({ message: error.message, exitCode: ExitCode.scriptException });
+    }
+  }
+  const testRunDurationMs = performance.now() - originMs;
+  stopTicker();
+
+  if (!setupFailed) {
+    try {
+      await runPhase(run, 'teardown', exports.teardown, setupData, engineOptions.teardownTimeoutMs);
+    } catch (error) {
+      run.logger.log('error', `teardown() failed: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+  options.signal?.removeEventListener('abort', onExternalStop);
+  if (run.abortReason !== undefined) run.logger.log('error', run.abortReason.message);
+
+  const crossed = evaluateThresholds(thresholds, testRunDurationMs);
+  if (options.noSummary !== true) {
+    const data = buildSummaryData(run, { testRunDurationMs, thresholds, setupData, isStdOutTTY: process.stdout.isTTY === true && options.writeStdout === undefined, isStdErrTTY: process.stderr.isTTY === true });
+    await writeSummary(run, exports, data, options, stdout, stderr);
+  }
+  await Promise.all(outputs.map((output) => output.close()));
+
+  if (crossed.length > 0) {
+    const names = [...new Set(crossed.map((threshold) => threshold.metricKey))].sort();
+    run.logger.log('error', `thresholds on metrics '${names.join(', ')}' have been crossed`);
+  }
+  if (run.abortReason !== undefined) return { exitCode: run.abortReason.exitCode };
+  return { exitCode: crossed.length > 0 ? ExitCode.thresholdsCrossed : ExitCode.success };
+}
