@@ -15,6 +15,9 @@ Options:
   --target URL             base URL the runners load (default: the event's target.baseUrl); must be
                            in the event's target.allow or HERD_ALLOW_HOSTS
   --scale F                multiply the event's user count by F (default 1)
+  --max-iteration-seconds S
+                           longest one user's bundle may take against an overloaded target; sizes
+                           the scenario's maxVUs and so the runners' memory (default 30)
   --parallelism N|auto     runner pods; auto sizes them from the plan (default auto)
   --runner-cpu Q           CPU per runner, a Kubernetes quantity (default 2)
   --runner-memory Q        memory per runner, a Kubernetes quantity (default 4Gi)
@@ -36,6 +39,8 @@ export interface K8sFlags {
   eventPath: string;
   targetUrl?: string;
   scale: number;
+  /** Passed to the runners as HERD_MAX_ITERATION_SECONDS; sizes maxVUs. */
+  maxIterationSeconds: number;
   /** A runner count, or `auto` to size it from the plan. */
   parallelism: number | 'auto';
   runnerCpu: string;
@@ -57,7 +62,10 @@ export interface K8sFlags {
 }
 
 /** Environment variables that `herd k8s` sets itself from its flags. */
-export const RESERVED_ENV_NAMES = ['HERD_TARGET', 'HERD_SCALE', 'HERD_ALLOW_HOSTS'];
+export const RESERVED_ENV_NAMES = ['HERD_TARGET', 'HERD_SCALE', 'HERD_ALLOW_HOSTS', 'HERD_MAX_ITERATION_SECONDS'];
+
+/** Default of --max-iteration-seconds, the same as the live-event scenario's default for HERD_MAX_ITERATION_SECONDS. */
+export const DEFAULT_MAX_ITERATION_SECONDS = 30;
 
 const DEFAULT_EVENT_PATH = 'scenarios/live-event.yaml';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -85,7 +93,8 @@ export function parseK8sFlags(args: string[]): K8sFlags {
   const flags: K8sFlags = {
     eventPath: positionals[0] ?? DEFAULT_EVENT_PATH,
     targetUrl: values.target,
-    scale: parseScale(values.scale),
+    scale: parsePositiveNumber('--scale', values.scale, 1),
+    maxIterationSeconds: parsePositiveNumber('--max-iteration-seconds', values['max-iteration-seconds'], DEFAULT_MAX_ITERATION_SECONDS),
     parallelism: parseParallelism(values.parallelism),
     runnerCpu,
     runnerCpuCores: parseQuantity(runnerCpu, '--runner-cpu'),
@@ -131,6 +140,7 @@ function parseFlagsOrThrow(args: string[]) {
       options: {
         target: { type: 'string' },
         scale: { type: 'string' },
+        'max-iteration-seconds': { type: 'string' },
         parallelism: { type: 'string' },
         'runner-cpu': { type: 'string' },
         'runner-memory': { type: 'string' },
@@ -156,15 +166,15 @@ function parseFlagsOrThrow(args: string[]) {
   }
 }
 
-function parseScale(text: string | undefined): number {
+function parsePositiveNumber(flag: string, text: string | undefined, defaultValue: number): number {
   if (text === undefined) {
-    return 1;
+    return defaultValue;
   }
-  const scale = Number(text);
-  if (text.trim() === '' || !Number.isFinite(scale) || scale <= 0) {
-    throw usageError(`--scale "${text}" is invalid; expected a number greater than 0, such as 0.1 or 2.`);
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw usageError(`${flag} "${text}" is invalid; expected a number greater than 0, such as 0.5 or 2.`);
   }
-  return scale;
+  return value;
 }
 
 function parseParallelism(text: string | undefined): number | 'auto' {
@@ -194,7 +204,7 @@ function parseEnvPair(pair: string): { name: string; value: string } {
     throw usageError(`--env "${pair}" is invalid; expected NAME=VALUE with a name of letters, digits and _, such as --env REGION=eu.`);
   }
   if (RESERVED_ENV_NAMES.indexOf(name) !== -1) {
-    throw usageError(`--env ${name} is set by herd k8s itself; use --target and --scale, and list extra hosts in the event's target.allow.`);
+    throw usageError(`--env ${name} is set by herd k8s itself; use --target, --scale and --max-iteration-seconds, and list extra hosts in the event's target.allow.`);
   }
   if (isSensitiveParameterName(name)) {
     throw usageError(

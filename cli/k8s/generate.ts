@@ -39,10 +39,11 @@ export interface K8sGeneration {
 export function generateK8sManifests(flags: K8sFlags, environment: Record<string, string | undefined>): K8sGeneration {
   const event = loadEvent(flags.eventPath);
   const { targetUrl, target } = checkTarget(flags, event, environment);
-  const peak = computeEventPeakLoad(event, flags.scale);
+  const peak = computeEventPeakLoad(event, flags.scale, flags.maxIterationSeconds);
   assertRateWithinCap(peak.requestsPerSecond, { overridden: flags.rateCapOverridden });
 
-  const sizing = chooseParallelism({ requestsPerSecond: peak.requestsPerSecond, vus: peak.vus }, computeRunnerCapacity(flags.runnerCpuCores, flags.runnerMemoryBytes));
+  // Memory is sized for maxVUs: k6 grows toward it when the target slows down, which is the moment the test is for.
+  const sizing = chooseParallelism({ requestsPerSecond: peak.requestsPerSecond, vus: peak.maxVUs }, computeRunnerCapacity(flags.runnerCpuCores, flags.runnerMemoryBytes));
   const parallelism = flags.parallelism === 'auto' ? sizing.parallelism : flags.parallelism;
   const warnings = collectWarnings(flags, sizing, parallelism);
 
@@ -61,6 +62,7 @@ export function generateK8sManifests(flags: K8sFlags, environment: Record<string
       env: [
         { name: 'HERD_TARGET', value: targetUrl },
         { name: 'HERD_SCALE', value: String(flags.scale) },
+        { name: 'HERD_MAX_ITERATION_SECONDS', value: String(flags.maxIterationSeconds) },
         // The script repeats the allow check inside k6; the runners need only the target's host.
         { name: ALLOW_HOSTS_ENV_VAR, value: target.host.canonical },
         ...flags.env,

@@ -1,15 +1,9 @@
-// The plan figures that size the runners: peak requests/s and VUs of an event at a scale.
+// The plan figures that size the runners: peak requests/s and VUs of an event at a scale, taken
+// from the same k6 options the built script computes, so the sizing matches what the runners do.
 
-import { createArrivalCurve, describeArrival } from '../../lib/arrival/index.ts';
-import { countRequests, estimateBundleDurationMs } from '../../lib/bundle/steps.ts';
+import { buildEventOptions } from '../../lib/bundle/event-options.ts';
+import { countRequests } from '../../lib/bundle/steps.ts';
 import type { LoadedEvent } from '../../lib/event/types.ts';
-
-/**
- * VUs allocated per user in flight at the peak (Little's law: users/s × seconds per user).
- * Twice the estimate, because the bundle durations assume a backend that is not overloaded.
- * NOTE: an estimate of the scenario's own maxVUs; switch to `sizeVUs` from lib/stages once it exists.
- */
-export const VU_HEADROOM_FACTOR = 2;
 
 /** One platform's share of the peak. */
 export interface PlatformPeak {
@@ -17,9 +11,10 @@ export interface PlatformPeak {
   usersPerSecond: number;
   requestsPerUser: number;
   requestsPerSecond: number;
-  /** Estimated seconds one user's bundle takes against a healthy backend. */
-  iterationSeconds: number;
-  vus: number;
+  /** VUs k6 creates before the scenario starts. */
+  preAllocatedVUs: number;
+  /** VUs k6 may grow to when iterations slow down. */
+  maxVUs: number;
 }
 
 /** The event's peak at one scale, summed over platforms. */
@@ -27,41 +22,42 @@ export interface EventPeakLoad {
   users: number;
   usersPerSecond: number;
   requestsPerSecond: number;
-  vus: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
   platforms: PlatformPeak[];
 }
 
 /**
- * Computes the peak of an event at `scale`: all platforms share one arrival curve, so each
- * platform's peak is its share of the curve's peak, and requests/s is users/s × requests per user.
- * This counts a user's requests in the second they arrive, a small overestimate for bundles that
- * take longer than a second.
+ * Computes the peak of an event at `scale` from the scenario's k6 options: each platform's peak
+ * arrival rate times the requests in its bundle, and its VU pools. The platforms share one arrival
+ * curve, so their peaks coincide and add up. Counting all of a user's requests in the second the
+ * user arrives overestimates the rate a little for bundles that take longer than a second.
+ * `maxIterationSeconds` must be the value the runners get, because it sizes `maxVUs`.
  */
-export function computeEventPeakLoad(event: LoadedEvent, scale: number): EventPeakLoad {
-  const users = event.users * scale;
-  const curve = createArrivalCurve(event.arrival, users, event.traceArrivalSeconds);
-  const peakUsersPerSecond = describeArrival(curve).peakRatePerSecond;
+export function computeEventPeakLoad(event: LoadedEvent, scale: number, maxIterationSeconds: number): EventPeakLoad {
+  const options = buildEventOptions(event, { scale, maxIterationSeconds });
 
-  const platforms: PlatformPeak[] = Object.keys(event.platforms).map((platform) => {
-    const { share, bundle } = event.platforms[platform];
-    const usersPerSecond = peakUsersPerSecond * share;
-    const requestsPerUser = countRequests(bundle.steps);
-    const iterationSeconds = estimateBundleDurationMs(bundle.steps) / 1000;
+  const platforms: PlatformPeak[] = Object.keys(options.scenarios).map((platform) => {
+    const scenario = options.scenarios[platform];
+    const usersPerSecond = options.herd.platforms[platform].peakRatePerSecond;
+    const requestsPerUser = countRequests(event.platforms[platform].bundle.steps);
     return {
       platform,
       usersPerSecond,
       requestsPerUser,
       requestsPerSecond: usersPerSecond * requestsPerUser,
-      iterationSeconds,
-      vus: Math.max(1, Math.ceil(usersPerSecond * iterationSeconds * VU_HEADROOM_FACTOR)),
+      preAllocatedVUs: scenario.preAllocatedVUs,
+      maxVUs: scenario.maxVUs,
     };
   });
 
+  const sum = (pick: (platform: PlatformPeak) => number): number => platforms.reduce((total, platform) => total + pick(platform), 0);
   return {
-    users,
-    usersPerSecond: peakUsersPerSecond,
-    requestsPerSecond: platforms.reduce((sum, platform) => sum + platform.requestsPerSecond, 0),
-    vus: platforms.reduce((sum, platform) => sum + platform.vus, 0),
+    users: options.herd.users,
+    usersPerSecond: sum((platform) => platform.usersPerSecond),
+    requestsPerSecond: sum((platform) => platform.requestsPerSecond),
+    preAllocatedVUs: sum((platform) => platform.preAllocatedVUs),
+    maxVUs: sum((platform) => platform.maxVUs),
     platforms,
   };
 }

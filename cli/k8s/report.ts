@@ -10,8 +10,9 @@ export function formatK8sReport(generation: K8sGeneration, flags: K8sFlags): str
   const { settings, peak, sizing } = generation;
   const namespaceFlag = settings.namespace === undefined ? '' : ` -n ${settings.namespace}`;
   const capacity = sizing.capacity;
-  const vusPerRunner = Math.ceil(peak.vus / settings.parallelism);
-  const initSeconds = (vusPerRunner * VU_INIT_CPU_MS) / 1000;
+  const preAllocatedVUsPerRunner = Math.ceil(peak.preAllocatedVUs / settings.parallelism);
+  const maxVUsPerRunner = Math.ceil(peak.maxVUs / settings.parallelism);
+  const initSeconds = (preAllocatedVUsPerRunner * VU_INIT_CPU_MS) / 1000;
 
   const lines = [
     `herd k8s: wrote ${generation.manifestPath}`,
@@ -19,13 +20,14 @@ export function formatK8sReport(generation: K8sGeneration, flags: K8sFlags): str
     `  TestRun ${settings.name}: ${settings.parallelism} runners of ${settings.runner.cpu} CPU and ${settings.runner.memory}, one per node (the cluster needs ${settings.parallelism} schedulable nodes), ` +
       `against ${generation.targetUrl} at scale ${flags.scale}${settings.cleanup === 'post' ? ', pods deleted afterwards' : ''}`,
     '',
-    `plan: peak ${formatCount(peak.usersPerSecond)} users/s, ${formatCount(peak.requestsPerSecond)} requests/s, about ${formatCount(peak.vus)} VUs ` +
+    `plan: peak ${formatCount(peak.usersPerSecond)} users/s, ${formatCount(peak.requestsPerSecond)} requests/s, ` +
+      `${formatCount(peak.preAllocatedVUs)} VUs pre-allocated and up to ${formatCount(peak.maxVUs)} (maxVUs, with ${flags.maxIterationSeconds} s per user at most) ` +
       `(${peak.platforms.map((platform) => `${platform.platform}: ${platform.requestsPerUser} requests per user`).join(', ')})`,
-    `runners: ${flags.parallelism === 'auto' ? 'auto picked' : 'you set'} ${settings.parallelism}; the plan needs ${sizing.podsForRequestRate} for the request rate and ${sizing.podsForVUs} for the VUs`,
+    `runners: ${flags.parallelism === 'auto' ? 'auto picked' : 'you set'} ${settings.parallelism}; the plan needs ${sizing.podsForRequestRate} for the request rate and ${sizing.podsForVUs} for maxVUs`,
     `  one runner of ${capacity.cpuCores} CPU and ${formatBytes(capacity.memoryBytes)} sustains about ${formatCount(capacity.requestsPerSecond)} requests/s ` +
       `(estimate: ${REQUESTS_PER_SECOND_PER_CORE} per core at ${CPU_UTILIZATION_TARGET * 100} % CPU) and ${formatCount(capacity.vus)} VUs ` +
       `(${MEMORY_BYTES_PER_VU / 1e6} MB each over ${RUNNER_BASE_MEMORY_BYTES / 1e6} MB, at ${MEMORY_UTILIZATION_TARGET * 100} % memory)`,
-    `  each runner initialises about ${formatCount(vusPerRunner)} VUs before the start, about ${initSeconds.toFixed(1)} s of CPU`,
+    `  each runner initialises about ${formatCount(preAllocatedVUsPerRunner)} VUs before the start (about ${initSeconds.toFixed(1)} s of CPU) and may grow to ${formatCount(maxVUsPerRunner)}`,
     '',
     'next:',
     `  kubectl apply -f ${generation.manifestPath}`,

@@ -31,7 +31,7 @@ export const VU_INIT_CPU_MS = 5.5;
 /** The load a plan puts on its runners at the peak. */
 export interface PeakLoad {
   requestsPerSecond: number;
-  /** VUs the scenario may allocate in all (its maxVUs summed over scenarios). */
+  /** VUs the script may allocate in all: maxVUs summed over its scenarios. */
   vus: number;
 }
 

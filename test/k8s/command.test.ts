@@ -67,9 +67,18 @@ test('auto parallelism covers the peak request rate', () => {
   assert.ok(generation.peak.requestsPerSecond < 100_000, `story peak ${generation.peak.requestsPerSecond}`);
 });
 
+test('memory is sized for maxVUs', () => {
+  const short = generateWith(['--target', CLUSTER_TARGET, '--i-mean-it', '--max-iteration-seconds', '5']);
+  const long = generateWith(['--target', CLUSTER_TARGET, '--i-mean-it', '--max-iteration-seconds', '60']);
+
+  assert.ok(long.peak.maxVUs > short.peak.maxVUs, `${long.peak.maxVUs} vs ${short.peak.maxVUs}`);
+  assert.equal(long.sizing.podsForVUs, Math.ceil(long.peak.maxVUs / long.sizing.capacity.vus));
+  assert.ok(long.settings.parallelism >= long.sizing.podsForVUs);
+});
+
 test('bigger runners mean fewer of them', () => {
   const small = generateWith(['--target', CLUSTER_TARGET, '--i-mean-it', '--runner-cpu', '2']);
-  const large = generateWith(['--target', CLUSTER_TARGET, '--i-mean-it', '--runner-cpu', '8']);
+  const large = generateWith(['--target', CLUSTER_TARGET, '--i-mean-it', '--runner-cpu', '8', '--runner-memory', '16Gi']);
 
   assert.ok(large.settings.parallelism < small.settings.parallelism, `${large.settings.parallelism} vs ${small.settings.parallelism}`);
 });

@@ -11,6 +11,7 @@ test('defaults apply without flags', () => {
   assert.equal(flags.runnerCpuCores, 2);
   assert.equal(flags.runnerMemoryBytes, 4 * 2 ** 30);
   assert.equal(flags.scale, 1);
+  assert.equal(flags.maxIterationSeconds, 30);
   assert.equal(flags.outDir, 'deploy/k8s/generated');
   assert.equal(flags.rateCapOverridden, false);
 });
@@ -34,6 +35,8 @@ test('bad flags are rejected with exit status 2', () => {
     [['--parallelism', '100000'], /from 1 to 10000/],
     [['--scale', '0'], /--scale "0" is invalid/],
     [['--scale', 'big'], /--scale "big" is invalid/],
+    [['--max-iteration-seconds', '-'], /--max-iteration-seconds "-" is invalid/],
+    [['--env', 'HERD_MAX_ITERATION_SECONDS=5'], /set by herd k8s itself/],
     [['--runner-cpu', 'two'], /--runner-cpu "two" is not a Kubernetes quantity/],
     [['--runner-memory=-1Gi'], /--runner-memory "-1Gi"/],
     [['--runner-memory', '0'], /must be greater than zero/],

@@ -92,6 +92,7 @@ test('TestRun carries the requested settings', () => {
   assert.deepEqual(spec.runner.env, [
     { name: 'HERD_TARGET', value: CLUSTER_TARGET },
     { name: 'HERD_SCALE', value: '0.5' },
+    { name: 'HERD_MAX_ITERATION_SECONDS', value: '30' },
     { name: 'HERD_ALLOW_HOSTS', value: 'backend.staging.svc.cluster.local' },
     { name: 'REGION', value: 'eu' },
   ]);
