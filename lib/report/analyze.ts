@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isHerdUserError } from '../user-error.ts';
-import { readPlannedArrivals, readPrediction, type PlannedArrivals, type PlanPrediction } from './plan-reading.ts';
+import { readPlannedArrivals, readPrediction, type PlannedArrivals } from './plan-reading.ts';
+import { pairPrediction } from './prediction.ts';
 import { errorMessage, fileSizeBytes, isNotFound, parseTargetMetrics, readJsonFile, readRunDescription, readSummaryFacts, type SummaryFacts } from './run-folder.ts';
 import { endsWithoutNewline, readK6Csv, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
 import { TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
@@ -55,7 +56,7 @@ export async function analyzeRunFolder(runDir: string): Promise<ReportData> {
     latencyByName: series.latencyByName,
     thresholds: summary?.thresholds ?? [],
     targetMetrics,
-    prediction: predictionItems(prediction, verdict, allTotals),
+    prediction: pairPrediction(prediction, totals, peakStartedByPlatform(rows)),
     predictedAdmittedSeries: origin === undefined ? [] : (prediction?.admittedSeries ?? []).map((point) => ({ timeUnixS: origin + point.tSeconds, admittedPerSecond: point.admittedPerSecond })),
     sampleStats: stats,
     notes,
@@ -151,7 +152,8 @@ function totalsOf(rows: TimeSeriesRow[], series: BuiltTimeSeries): PlatformTotal
     const total: PlatformTotals = {
       platform, plannedArrivals: null, startedIterations: 0, completedIterations: 0, droppedIterations: 0, admittedUsers: 0,
       notAdmittedUsers: 0, requests: 0, requests2xx: 0, requests3xx: 0, requests4xx: 0, requests5xx: 0, requestsFailedToConnect: 0,
-      requestsOther: 0, requests503: 0, latencyP95Ms: percentiles?.latencyP95Ms ?? null, timeToAdmitP95Ms: percentiles?.timeToAdmitP95Ms ?? null,
+      requestsOther: 0, requests503: 0, latencyP95Ms: percentiles?.latencyP95Ms ?? null,
+      timeToAdmitP50Ms: percentiles?.timeToAdmitP50Ms ?? null, timeToAdmitP95Ms: percentiles?.timeToAdmitP95Ms ?? null,
       peakAdmittedPerSecond: 0,
     };
     for (const row of platformRows) {
@@ -222,18 +224,8 @@ async function readTargetMetrics(runDir: string, notes: ReportNote[]): Promise<T
   return parseTargetMetrics(text, notes);
 }
 
-/** Pairs each predicted number with the measurement of the same quantity, recognised by its key. */
-function predictionItems(prediction: PlanPrediction | undefined, verdict: Verdict, all: PlatformTotals | undefined): PredictionItem[] {
-  if (prediction === undefined) return [];
-  const share503 = all === undefined || all.requests === 0 ? null : all.requests503 / all.requests;
-  const items: PredictionItem[] = [];
-  for (const [key, predicted] of prediction.values) {
-    const lower = key.toLowerCase();
-    let measured: number | null = null;
-    if (lower.includes('timetoadmit')) measured = all?.timeToAdmitP95Ms ?? null;
-    else if (lower.includes('503') && /share|fraction|ratio|rate/.test(lower)) measured = share503;
-    else if (lower.includes('admitted') && /persecond|rate/.test(lower)) measured = verdict.peakAdmittedPerSecond;
-    items.push({ key, predicted, measured });
-  }
-  return items;
+function peakStartedByPlatform(rows: TimeSeriesRow[]): Map<string, number> {
+  const peaks = new Map<string, number>();
+  for (const row of rows) peaks.set(row.platform, Math.max(peaks.get(row.platform) ?? 0, row.startedIterations));
+  return peaks;
 }

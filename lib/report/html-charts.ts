@@ -81,7 +81,7 @@ function predictedAdmittedValues(report: ReportData, times: number[]): Array<num
     const bySecond = new Map(report.predictedAdmittedSeries.map((point) => [Math.floor(point.timeUnixS), point.admittedPerSecond]));
     return times.map((time) => bySecond.get(time) ?? null);
   }
-  const peak = report.prediction.find((item) => /admitted/i.test(item.key) && /persecond|rate/i.test(item.key));
+  const peak = report.prediction.find((item) => item.kind === 'peakAdmittedPerSecond' && item.platform === ALL_PLATFORMS);
   return peak === undefined ? undefined : times.map(() => peak.predicted);
 }
 
@@ -157,8 +157,11 @@ function timeToAdmitChart(report: ReportData, all: TimeSeriesRow[], times: numbe
     { label: 'p50', style: 'good', values: all.map((row) => row.timeToAdmitP50Ms) },
     { label: 'p95', style: 'warning', values: all.map((row) => row.timeToAdmitP95Ms) },
   ];
-  const predicted = report.prediction.find((item) => /timetoadmit/i.test(item.key));
-  if (predicted !== undefined) series.push({ label: `predicted (${predicted.key})`, style: 'prediction', values: times.map(() => predicted.predicted) });
+  const predicted = report.prediction.find((item) => item.kind === 'timeToAdmit' && item.platform === ALL_PLATFORMS);
+  if (predicted !== undefined) {
+    const predictedMs = predicted.unit === 's' ? predicted.predicted * 1000 : predicted.predicted;
+    series.push({ label: `predicted (${predicted.key})`, style: 'prediction', values: times.map(() => predictedMs) });
+  }
   const hasData = all.some((row) => row.timeToAdmitP50Ms !== null);
   return {
     id: 'time-to-admit',

@@ -143,11 +143,13 @@ function formatThresholdsTable(report: ReportData): string {
 
 function formatPredictionTable(report: ReportData): string {
   if (report.prediction.length === 0) return '';
+  const formatNumber = (value: number, unit: string): string => `${Number(value.toFixed(4))}${unit === '' ? '' : ` ${unit}`}`;
   const rows = report.prediction.map((item) => {
-    const measured = item.measured === null ? 'not measured' : String(Number(item.measured.toFixed(4)));
-    return `<tr><th scope="row"><code>${escapeHtml(item.key)}</code></th><td>${escapeHtml(String(Number(item.predicted.toFixed(4))))}</td><td>${escapeHtml(measured)}</td></tr>`;
+    const measured = item.measured === null ? 'not measured' : formatNumber(item.measured, item.unit);
+    return `<tr><th scope="row"><code>${escapeHtml(item.key)}</code></th><td>${escapeHtml(formatNumber(item.predicted, item.unit))}</td><td>${escapeHtml(measured)}</td></tr>`;
   });
-  return `<section><h2>The plan's prediction and the measurement</h2><p class="caption">Measured values: peak admitted users per second, the 503 share of all requests, and the whole run's p95 time to admit.</p><table id="prediction"><thead><tr><th scope="col">predicted quantity</th><th scope="col">predicted</th><th scope="col">measured</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  const caption = 'The plan predicts the peak; the measurements are the peak second for users per second, and the whole run for shares (503s of all requests, admitted of started plus dropped users) and the median time to admit.';
+  return `<section><h2>The plan's prediction and the measurement</h2><p class="caption">${escapeHtml(caption)}</p><table id="prediction"><thead><tr><th scope="col">predicted quantity</th><th scope="col">predicted</th><th scope="col">measured</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function formatChartSection(chart: ChartSpec): string {

@@ -99,7 +99,7 @@ function statedUserCount(plan: Record<string, unknown> | undefined): number | un
   return undefined;
 }
 
-/** Returns the numeric leaves of plan.json's `prediction` (up to three levels deep) and any admitted-rate series in it. */
+/** Returns the numeric leaves of plan.json's `prediction` (up to three levels deep, list entries by their `name`) and any admitted-rate series in it. */
 export function readPrediction(plan: unknown, notes: ReportNote[]): PlanPrediction | undefined {
   const prediction = asRecord(asRecord(plan)?.prediction);
   if (prediction === undefined) {
@@ -117,11 +117,22 @@ function collectNumbers(value: Record<string, unknown>, prefix: string, depth: n
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (typeof child === 'number' && Number.isFinite(child)) {
       into.set(path, child);
-    } else if (Array.isArray(child) && series.length === 0) {
-      collectAdmittedSeries(child, series);
+    } else if (Array.isArray(child)) {
+      collectNamedEntries(child, path, depth, into, series);
+      if (series.length === 0) collectAdmittedSeries(child, series);
     } else if (depth < 2 && asRecord(child) !== undefined) {
       collectNumbers(asRecord(child) ?? {}, path, depth + 1, into, series);
     }
+  }
+}
+
+/** Collects the numbers of `[{ name: 'mobile', … }]` entries under `path.mobile.…`, as the per-platform predictions are listed. */
+function collectNamedEntries(entries: unknown[], path: string, depth: number, into: Map<string, number>, series: PlanPrediction['admittedSeries']): void {
+  if (depth >= 2) return;
+  for (const entry of entries) {
+    const record = asRecord(entry);
+    if (record === undefined || typeof record.name !== 'string') continue;
+    collectNumbers(record, `${path}.${record.name}`, depth + 1, into, series);
   }
 }
 

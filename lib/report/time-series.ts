@@ -40,9 +40,10 @@ interface RunHistograms {
   byName: Map<string, LatencyHistogram>;
 }
 
-/** Whole-run latency and time-to-admit p95 of one platform. */
+/** Whole-run latency and time-to-admit percentiles of one platform. */
 export interface PlatformPercentiles {
   latencyP95Ms: number | null;
+  timeToAdmitP50Ms: number | null;
   timeToAdmitP95Ms: number | null;
 }
 
@@ -227,6 +228,7 @@ export class TimeSeriesBuilder {
     for (const key of [ALL_PLATFORMS, ...platforms]) {
       runPercentiles.set(key, {
         latencyP95Ms: this.run.latency.get(key)?.percentileMs(95) ?? null,
+        timeToAdmitP50Ms: this.run.timeToAdmit.get(key)?.percentileMs(50) ?? null,
         timeToAdmitP95Ms: this.run.timeToAdmit.get(key)?.percentileMs(95) ?? null,
       });
     }

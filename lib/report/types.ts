@@ -85,6 +85,7 @@ export interface PlatformTotals {
   requestsOther: number;
   requests503: number;
   latencyP95Ms: number | null;
+  timeToAdmitP50Ms: number | null;
   timeToAdmitP95Ms: number | null;
   /** Most users admitted within one second. */
   peakAdmittedPerSecond: number;
@@ -122,9 +123,18 @@ export interface TargetMetricsRow {
   requests: number;
 }
 
+/** The measured quantities a prediction can be paired with. */
+export type PredictionKind = 'peakAdmittedPerSecond' | 'peakStartedPerSecond' | 'admittedShare' | 'share503' | 'timeToAdmit';
+
 /** A number the plan predicted, beside what the run measured where the report knows the matching measurement. */
 export interface PredictionItem {
+  /** Dotted path in plan.json's `prediction`, such as `platforms.mobile.admittedUsersPerSecond`. */
   key: string;
+  /** The platform the key's path names, or `all`. */
+  platform: string;
+  kind?: PredictionKind;
+  /** Unit of `predicted` and `measured`, from the key's ending (`…Ms`, `…Seconds`). */
+  unit: 'ms' | 's' | '';
   predicted: number;
   measured: number | null;
 }

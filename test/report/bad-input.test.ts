@@ -141,11 +141,20 @@ test('prediction is paired with the measurement', async () => {
   const data = await analyzeRunFolder(dir);
   const all = data.totals.find((total) => total.platform === ALL_PLATFORMS);
 
-  const admitted = data.prediction.find((item) => item.key === 'admittedPerSecondAtPeak');
+  const mobile = data.totals.find((total) => total.platform === 'mobile');
+  const admitted = data.prediction.find((item) => item.key === 'admittedUsersPerSecond');
   assert.equal(admitted?.predicted, 5);
   assert.equal(admitted?.measured, data.verdict.peakAdmittedPerSecond);
-  const share = data.prediction.find((item) => item.key === 'share503AtPeak');
+  const share = data.prediction.find((item) => item.key === 'rejectedShare');
   assert.equal(share?.measured, (all?.requests503 ?? 0) / (all?.requests ?? 1));
+  const mobileAdmitted = data.prediction.find((item) => item.key === 'platforms.mobile.admittedUsersPerSecond');
+  assert.equal(mobileAdmitted?.platform, 'mobile');
+  assert.equal(mobileAdmitted?.measured, mobile?.peakAdmittedPerSecond);
+  const timeToAdmit = data.prediction.find((item) => item.key === 'platforms.web.timeToAdmitSeconds');
+  assert.equal(timeToAdmit?.unit, 's');
+  assert.ok(timeToAdmit?.measured !== null && timeToAdmit?.measured !== undefined && timeToAdmit.measured < 1, `measured ${timeToAdmit?.measured}`);
+  const unmatched = data.prediction.find((item) => item.key === 'admittedRequestsPerSecond');
+  assert.equal(unmatched?.measured, null);
 });
 
 test('target metrics turn counters into per-second counts', () => {

@@ -65,11 +65,12 @@ test('report opens in headless Chromium without errors or requests', { skip: ski
       });
 
       await page.goto(pageUrl, { waitUntil: 'load' });
-      const charts = await page.evaluate(() => (window as unknown as { herdCharts: RenderedChart[] }).herdCharts.map((chart) => ({ id: chart.id, labels: chart.labels, data: chart.data })));
+      // Expressions as strings, because this file is typechecked without the DOM library.
+      const charts = await page.evaluate<RenderedChart[]>('window.herdCharts.map((chart) => ({ id: chart.id, labels: chart.labels, data: chart.data }))');
       await page.emulateMedia({ media: 'print' });
       await page.pdf({ format: 'A4' });
       const verdict = await page.textContent('#verdict');
-      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
 
       assert.deepEqual(problems, [], colorScheme);
       assert.deepEqual(requests, [], colorScheme);

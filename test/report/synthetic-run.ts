@@ -155,7 +155,12 @@ export function planFor(usersPerSecond: Record<string, number[]>, predictedAdmit
     for (const [platform, series] of Object.entries(usersPerSecond)) ratePerSecond[platform] = series[second] ?? 0;
     timeline.push({ tSeconds: second, ratePerSecond });
   }
-  return { timeline, prediction: { admittedPerSecondAtPeak: predictedAdmittedPerSecond, share503AtPeak: 0.1, timeToAdmitP95MsAtPeak: 150 } };
+  // The prediction has the planner's shape: totals at the peak, then one entry per platform.
+  const platforms = Object.keys(usersPerSecond).map((name) => ({ name, admittedUsersPerSecond: predictedAdmittedPerSecond / 2, admittedShare: 0.9, timeToAdmitSeconds: 0.12 }));
+  return {
+    timeline,
+    prediction: { profile: 'legacy', servers: 1, admittedRequestsPerSecond: 400, rejectedShare: 0.1, admittedUsersPerSecond: predictedAdmittedPerSecond, admittedShare: 0.85, platforms },
+  };
 }
 
 /** Files of a synthetic run folder; each one left undefined is not written. */
