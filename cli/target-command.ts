@@ -1,6 +1,7 @@
 // `herd target`: serves the reference target on loopback until SIGINT or SIGTERM.
 import { parseArgs } from 'node:util';
 import { HerdUserError } from '../lib/user-error.ts';
+import { parseFaultList } from '../target/faults.ts';
 import { profiles } from '../target/profiles.ts';
 import { startTarget, type RunningTarget } from '../target/server.ts';
 import { validateTargetOptions, type OptionNames, type StartTargetOptions } from '../target/target-config.ts';
@@ -21,6 +22,10 @@ Options:
   --token-lifetime-seconds N   lifetime of issued access tokens, in seconds (default 900)
   --seed N                     seed of the service-time draws (default 1)
   --max-connections N          connections accepted at once (default 50000)
+  --faults LIST                shares of worker responses replaced by a fault, for client fault tests:
+                               reset=S (TCP reset), slow-body=S (body sent one byte at a time),
+                               garbage=S (bytes that are not HTTP), slow-body-interval-ms=N (default 10);
+                               example: --faults reset=0.01,slow-body=0.01 (default none)
   -h, --help                   print this help`;
 
 const flagNames: OptionNames = {
@@ -33,6 +38,7 @@ const flagNames: OptionNames = {
   seed: '--seed',
   tokenLifetimeSeconds: '--token-lifetime-seconds',
   maxConnections: '--max-connections',
+  faults: '--faults',
 };
 
 type NumericOption = 'port' | 'servers' | 'queueTimeoutMs' | 'workersPerServer' | 'seed' | 'tokenLifetimeSeconds' | 'maxConnections';
@@ -71,6 +77,11 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   console.log(`herd target listening on ${target.url} (${describeTarget(target)}, queue timeout ${target.profile.queueTimeoutMs} ms)`);
 
+  const faultShares = Object.entries(target.faults).filter(([name, share]) => name !== 'slowBodyByteIntervalMs' && share > 0);
+  if (faultShares.length > 0) {
+    console.error(`herd target injects faults into worker responses: ${faultShares.map(([name, share]) => `${name} ${share}`).join(', ')}.`);
+  }
+
   const signal = await stopSignal.received;
   await target.close();
   const stats = target.stats();
@@ -96,6 +107,7 @@ function parseTargetFlags(args: string[]): { options: StartTargetOptions; proble
       options: {
         host: { type: 'string' },
         profile: { type: 'string' },
+        faults: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(Object.keys(numericFlags).map((flag) => [flag, { type: 'string' as const }])),
       },
@@ -121,6 +133,11 @@ function parseTargetFlags(args: string[]): { options: StartTargetOptions; proble
   }
 
   const problems: string[] = [];
+  if (typeof values.faults === 'string') {
+    const parsedFaults = parseFaultList(values.faults);
+    options.faults = parsedFaults.faults;
+    problems.push(...parsedFaults.problems);
+  }
   for (const [flag, option] of Object.entries(numericFlags)) {
     const text = values[flag];
     if (typeof text !== 'string') {

@@ -2,6 +2,7 @@
 export { startTarget, type RunningTarget } from './server.ts';
 export { isLoopbackHost, type StartTargetOptions } from './target-config.ts';
 export type { RouteLabel, TargetStats } from './metrics.ts';
+export { faultKinds, type FaultKind, type FaultOptions } from './faults.ts';
 export {
   classifyRoute,
   countWorkers,

@@ -1,4 +1,5 @@
 // The target's counters, the snapshot `stats()` returns and their Prometheus text rendering.
+import { faultKinds, type FaultKind } from './faults.ts';
 import type { RouteKey } from './profiles.ts';
 
 /** The `route` label of a response: a pool route, or one of the routes answered outside the pool. */
@@ -20,6 +21,8 @@ export interface TargetStats {
   serverErrorsTotal: number;
   /** Requests whose client closed the connection while they waited in the queue. */
   queueAbandonsTotal: number;
+  /** Worker responses replaced by an injected fault, by kind; resets and garbage are not in `requestsTotal`. */
+  faultsTotal: Record<FaultKind, number>;
 }
 
 /** Upper bounds, in seconds, of the queue wait histogram buckets; `+Inf` is implied. */
@@ -31,6 +34,7 @@ export class TargetCounters {
   queueTimeoutsTotal = 0;
   serverErrorsTotal = 0;
   queueAbandonsTotal = 0;
+  readonly faultsTotal: Record<FaultKind, number> = { reset: 0, 'slow-body': 0, garbage: 0 };
   readonly #queueWaitBucketCounts = new Array<number>(queueWaitBucketsSeconds.length).fill(0);
   #queueWaitCount = 0;
   #queueWaitSumSeconds = 0;
@@ -76,6 +80,12 @@ export class TargetCounters {
     addMetric('herd_target_queue_abandons_total', 'counter', 'Requests whose client disconnected while they waited in the proxy queue.', [
       `herd_target_queue_abandons_total ${this.queueAbandonsTotal}`,
     ]);
+    addMetric(
+      'herd_target_faults_total',
+      'counter',
+      'Worker responses replaced by an injected fault, by kind.',
+      faultKinds.map((kind) => `herd_target_faults_total{kind="${kind}"} ${this.faultsTotal[kind]}`),
+    );
     addMetric('herd_target_queue_wait_seconds', 'histogram', 'Time requests waited in the proxy queue before a worker took them.', this.#renderQueueWaitSamples());
     return `${lines.join('\n')}\n`;
   }

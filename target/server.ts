@@ -2,6 +2,7 @@
 // through the proxy queue and a worker, unknown paths answered 404 by the proxy.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HerdUserError } from '../lib/user-error.ts';
+import { FaultInjector, type FaultOptions } from './faults.ts';
 import { createLatencySampler, createRandomSource, type LatencySampler } from './latency.ts';
 import { TargetCounters, type RouteLabel, type TargetStats } from './metrics.ts';
 import { classifyRoute, routeKeys, type RouteKey, type TargetProfile } from './profiles.ts';
@@ -18,6 +19,8 @@ export interface RunningTarget {
   /** The profile in effect, with the option overrides applied. */
   profile: TargetProfile;
   servers: number;
+  /** The fault shares in effect; empty when no fault is injected. */
+  faults: FaultOptions;
   /** Returns a snapshot of the queue, the workers and the counters. */
   stats(): TargetStats;
   /** Stops listening, ends open connections (keep-alive ones included) and drops queued requests; safe to call twice. */
@@ -57,9 +60,10 @@ export async function startTarget(options: StartTargetOptions = {}): Promise<Run
     port,
     profile: config.profile,
     servers: config.servers,
+    faults: config.faults,
     stats: () => model.snapshot(),
     close: () => {
-      closing ??= closeServer(server, model.pool);
+      closing ??= closeServer(server, model);
       return closing;
     },
   };
@@ -105,8 +109,9 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
   return error;
 }
 
-function closeServer(server: Server, pool: WorkerPool): Promise<void> {
-  pool.close();
+function closeServer(server: Server, model: TargetModel): Promise<void> {
+  model.pool.close();
+  model.faults.close();
   return new Promise((resolve, reject) => {
     server.close((error) => (error === undefined ? resolve() : reject(error)));
     // server.close() waits for open connections; keep-alive and queued requests would hold it for seconds.
@@ -118,6 +123,7 @@ function closeServer(server: Server, pool: WorkerPool): Promise<void> {
 class TargetModel {
   readonly pool: WorkerPool;
   readonly counters = new TargetCounters();
+  readonly faults: FaultInjector;
   readonly #context: RouteContext;
   readonly #routeSamplers: Record<RouteKey, LatencySampler>;
   readonly #vendorSampler: LatencySampler;
@@ -135,6 +141,7 @@ class TargetModel {
     });
     this.#routeSamplers = samplers as Record<RouteKey, LatencySampler>;
     this.#vendorSampler = createLatencySampler(config.profile.vendor, createRandomSource(deriveSeed(config.seed, routeKeys.length)));
+    this.faults = new FaultInjector(config.faults, createRandomSource(deriveSeed(config.seed, routeKeys.length + 1)));
   }
 
   /** Sets the origin that playback URLs point at; known only once the server listens. */
@@ -155,6 +162,7 @@ class TargetModel {
       queueTimeoutsTotal: this.counters.queueTimeoutsTotal,
       serverErrorsTotal: this.counters.serverErrorsTotal,
       queueAbandonsTotal: this.counters.queueAbandonsTotal,
+      faultsTotal: { ...this.counters.faultsTotal },
     };
   }
 
@@ -207,12 +215,13 @@ class TargetModel {
         return this.#routeSamplers[route].sampleMs() + vendorMs;
       },
       complete: () => {
-        if (routeResponse !== undefined) {
-          if (routeResponse.status >= 500) {
-            this.counters.serverErrorsTotal += 1;
-          }
-          this.#send(response, route, routeResponse);
+        if (routeResponse === undefined) {
+          return;
         }
+        if (routeResponse.status >= 500) {
+          this.counters.serverErrorsTotal += 1;
+        }
+        this.#sendWithFault(response, route, routeResponse);
       },
       expire: (queueWaitMs) => {
         this.counters.queueTimeoutsTotal += 1;
@@ -246,6 +255,24 @@ class TargetModel {
     }
   }
 
+  /** Sends a worker's response, or the fault drawn for it. A reset or garbage is counted as a fault only. */
+  #sendWithFault(response: ServerResponse, route: RouteKey, routeResponse: RouteResponse): void {
+    const fault = this.faults.pick();
+    if (fault === undefined) {
+      this.#send(response, route, routeResponse);
+      return;
+    }
+
+    this.counters.faultsTotal[fault] += 1;
+    if (fault === 'slow-body') {
+      this.counters.countResponse(route, routeResponse.status);
+      const body = typeof routeResponse.body === 'string' ? Buffer.from(routeResponse.body) : routeResponse.body;
+      this.faults.sendSlowly(response, routeResponse.status, formatHeaders(routeResponse, body.length), body);
+      return;
+    }
+    this.faults.breakConnection(fault, response);
+  }
+
   /** Writes `routeResponse` unless the client is gone, and counts it either way, as a server's access log would. */
   #send(response: ServerResponse, route: RouteLabel, routeResponse: RouteResponse): void {
     this.counters.countResponse(route, routeResponse.status);
@@ -253,13 +280,14 @@ class TargetModel {
       return;
     }
     const body = routeResponse.body;
-    response.writeHead(routeResponse.status, {
-      'content-type': routeResponse.contentType,
-      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-      ...routeResponse.headers,
-    });
+    const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    response.writeHead(routeResponse.status, formatHeaders(routeResponse, bodyBytes));
     response.end(body);
   }
+}
+
+function formatHeaders(routeResponse: RouteResponse, bodyBytes: number): Record<string, string | number> {
+  return { 'content-type': routeResponse.contentType, 'content-length': bodyBytes, ...routeResponse.headers };
 }
 
 const emptyBody = Buffer.alloc(0);

@@ -1,5 +1,6 @@
 // Options of `startTarget`, their defaults and their validation.
 import { HerdUserError } from '../lib/user-error.ts';
+import { checkFaultOptions, type FaultOptions } from './faults.ts';
 import { legacyProfile, profiles, routeKeys, type LatencySpec, type TargetProfile } from './profiles.ts';
 
 /** Options of `startTarget`. Every field is optional; the profile supplies what is not given. */
@@ -22,6 +23,8 @@ export interface StartTargetOptions {
   tokenLifetimeSeconds?: number;
   /** Connections the server accepts at once; later ones are closed on arrival. Default 50000. */
   maxConnections?: number;
+  /** Shares of worker responses replaced by network faults (resets, slow bodies, garbage). Default none. */
+  faults?: FaultOptions;
 }
 
 /** Options with defaults applied and the overrides folded into the profile. */
@@ -32,6 +35,7 @@ export interface TargetConfig {
   servers: number;
   seed: number;
   maxConnections: number;
+  faults: FaultOptions;
 }
 
 /** How the caller spells each option in messages, for example `--servers` for the CLI. */
@@ -47,6 +51,7 @@ const apiOptionNames: OptionNames = {
   seed: 'seed',
   tokenLifetimeSeconds: 'tokenLifetimeSeconds',
   maxConnections: 'maxConnections',
+  faults: 'faults',
 };
 
 /** setTimeout fires at once for delays above 2^31 - 1 ms, so longer timeouts cannot be modelled. */
@@ -87,6 +92,9 @@ export function validateTargetOptions(options: StartTargetOptions, names: Option
   const maxConnections = options.maxConnections ?? 50_000;
   check(Number.isInteger(maxConnections) && maxConnections >= 1, 'maxConnections', 'a whole number of at least 1', maxConnections);
 
+  const faults = options.faults ?? {};
+  problems.push(...checkFaultOptions(faults, names.faults));
+
   const baseProfile = resolveProfile(options.profile ?? 'legacy', names.profile, problems);
   // The overrides are checked against the legacy profile when the profile name is unknown, so their problems are reported too.
   const profile = applyOverrides(baseProfile ?? legacyProfile, options, check);
@@ -97,7 +105,7 @@ export function validateTargetOptions(options: StartTargetOptions, names: Option
   if (problems.length > 0) {
     return { problems };
   }
-  return { config: { host: normalizeHost(host), port, profile, servers, seed, maxConnections }, problems };
+  return { config: { host: normalizeHost(host), port, profile, servers, seed, maxConnections, faults }, problems };
 }
 
 /** Tells whether `host` is a loopback address: 127.0.0.0/8, `::1` (with or without brackets) or `localhost`. */
