@@ -10,7 +10,7 @@ import { MissingVariableError, readCapture, renderDeep, renderTemplate, tokenVar
 /** Requests a user never sent because an essential request before them failed. */
 const skippedRequests = new Counter('herd_requests_skipped');
 
-/** What the player needs to know about one user. */
+/** Per-user settings of playBundle. */
 export interface PlayContext {
   /** Target base URL without a trailing slash. Example: `http://127.0.0.1:8080`. */
   baseUrl: string;
@@ -24,7 +24,7 @@ export interface PlayContext {
   requestTimeoutMs?: number;
 }
 
-/** How one user fared. */
+/** The outcome of one user's bundle. */
 export interface PlayResult {
   /** Whether every essential request returned an expected status (and captured what it should). */
   admitted: boolean;
@@ -45,13 +45,17 @@ interface UserState {
   lastEssentialMs: number;
   requestsSent: number;
   failedRequestName?: string;
+  /** The latest request that captures the token: played again when a bearer request meets a 401. */
+  tokenRequest?: RequestSpec;
+  /** A token refresh in progress, shared by the requests that met a 401 together. */
+  refreshInFlight?: Promise<boolean>;
 }
 
 /**
  * Plays one user's bundle: steps in order, parallel groups at most `maxConcurrency` requests at a
- * time, placeholders filled from the context and from captures. When an essential request fails
- * the user gives up the rest of the bundle, as a real app shows an error screen instead of going
- * on; deferrable failures are counted by k6's metrics and the user carries on.
+ * time, placeholders filled from the context and from captures. When an essential request fails,
+ * the user gives up the rest of the bundle, because a real app shows an error screen there.
+ * Deferrable failures are counted by k6's metrics, and the user carries on.
  */
 export async function playBundle(bundle: BundleFile, context: PlayContext): Promise<PlayResult> {
   const arrivalMs = context.arrivalMs ?? Date.now();
@@ -118,6 +122,9 @@ async function playParallel(requests: readonly RequestSpec[], maxConcurrency: nu
 
 async function playRequest(request: RequestSpec, user: UserState): Promise<void> {
   const essential = request.essential !== false;
+  if (request.capture !== undefined && request.capture[tokenVariableName] !== undefined) {
+    user.tokenRequest = request;
+  }
   const succeeded = await sendRequest(request, user);
   if (!essential) {
     return;
@@ -128,9 +135,59 @@ async function playRequest(request: RequestSpec, user: UserState): Promise<void>
   }
 }
 
-/** Sends one request and applies its captures; returns whether it counts as a success. */
+/** The outcome of one attempt at a request. */
+interface Attempt {
+  /** HTTP status; 0 when the request failed before a response or was never sent. */
+  status: number;
+  statusOk: boolean;
+  capturedAll: boolean;
+  /** The bearer token the attempt sent, to tell whether another request has refreshed it since. */
+  tokenSent?: string;
+}
+
+/**
+ * Sends one request, applies its captures and returns whether it counts as a success. When a
+ * bearer request gets a 401 response, the request that captured the token plays again and the
+ * bearer request is sent once more, as an app does when its access token has expired.
+ */
 async function sendRequest(request: RequestSpec, user: UserState): Promise<boolean> {
   const tags = { name: request.name, platform: user.context.platform };
+  let attempt = await attemptRequest(request, user, tags);
+  const tokenRequest = user.tokenRequest;
+  if (attempt.status === 401 && request.withToken === true && tokenRequest !== undefined && tokenRequest !== request) {
+    if (await refreshToken(tokenRequest, attempt.tokenSent, user)) {
+      attempt = await attemptRequest(request, user, tags);
+    }
+  }
+
+  const checks: Record<string, () => boolean> = {
+    [`${request.name} status ${describeExpected(request.expectStatus)}`]: () => attempt.statusOk,
+  };
+  if (attempt.statusOk && request.capture !== undefined) {
+    checks[`${request.name} captured ${Object.keys(request.capture).join(', ')}`] = () => attempt.capturedAll;
+  }
+  check(attempt, checks, tags);
+  return attempt.statusOk && attempt.capturedAll;
+}
+
+/**
+ * Plays the token request again unless another request of this user already did since `tokenSent`
+ * was sent. Requests that meet a 401 together share one refresh.
+ */
+async function refreshToken(tokenRequest: RequestSpec, tokenSent: string | undefined, user: UserState): Promise<boolean> {
+  if (user.variables[tokenVariableName] !== tokenSent) {
+    return true;
+  }
+  if (user.refreshInFlight === undefined) {
+    user.refreshInFlight = sendRequest(tokenRequest, user).then((succeeded) => {
+      user.refreshInFlight = undefined;
+      return succeeded;
+    });
+  }
+  return user.refreshInFlight;
+}
+
+async function attemptRequest(request: RequestSpec, user: UserState, tags: Record<string, string>): Promise<Attempt> {
   let url: string;
   let body: string | null;
   let headers: Record<string, string>;
@@ -139,14 +196,14 @@ async function sendRequest(request: RequestSpec, user: UserState): Promise<boole
     body = request.body === undefined ? null : JSON.stringify(renderDeep(request.body, user.variables));
     headers = renderHeaders(request, user.variables, body !== null);
   } catch (error) {
-    // The loader checks placeholders at build time, so this means a capture came back empty.
+    // The loader checks placeholders at build time, so this means an earlier capture came back empty.
     if (error instanceof MissingVariableError) {
-      check(null, { [`${request.name} sent`]: () => false }, tags);
-      return false;
+      return { status: 0, statusOk: false, capturedAll: false };
     }
     throw error;
   }
 
+  const tokenSent = request.withToken === true ? user.variables[tokenVariableName] : undefined;
   user.requestsSent += 1;
   const response = await http.asyncRequest(request.method, url, body, {
     headers,
@@ -154,7 +211,6 @@ async function sendRequest(request: RequestSpec, user: UserState): Promise<boole
     timeout: `${user.context.requestTimeoutMs ?? 60000}ms`,
   });
   const statusOk = isExpectedStatus(response.status, request.expectStatus);
-  const checks: Record<string, () => boolean> = { [`${request.name} status ${describeExpected(request.expectStatus)}`]: () => statusOk };
 
   let capturedAll = true;
   if (statusOk && request.capture !== undefined) {
@@ -167,10 +223,8 @@ async function sendRequest(request: RequestSpec, user: UserState): Promise<boole
         user.variables[name] = value;
       }
     }
-    checks[`${request.name} captured ${Object.keys(request.capture).join(', ')}`] = () => capturedAll;
   }
-  check(response, checks, tags);
-  return statusOk && capturedAll;
+  return { status: response.status, statusOk, capturedAll, tokenSent };
 }
 
 function renderHeaders(request: RequestSpec, variables: Readonly<Record<string, string>>, hasBody: boolean): Record<string, string> {

@@ -22,9 +22,9 @@ interface CheckedFile<T> {
  * problem of every file, each with file:line:column, the field, the rule and the fix.
  */
 export function loadEvent(eventPath: string): LoadedEvent {
-  const shownEventPath = showPath(eventPath);
+  const displayedEventPath = displayPath(eventPath);
   const text = readUserFile(eventPath, 'event file', 'EVENT_NOT_FOUND');
-  const event = checkFile<EventFile>(shownEventPath, text, 'event');
+  const event = checkFile<EventFile>(displayedEventPath, text, 'event');
   const diagnostics = [...event.diagnostics];
   if (event.data !== undefined && event.source !== undefined) {
     diagnostics.push(...checkEventRules(event.source, event.data));
@@ -52,7 +52,7 @@ export function loadEvent(eventPath: string): LoadedEvent {
     traceArrivalSeconds = trace.arrivalSeconds;
   }
 
-  throwIfAny(diagnostics, shownEventPath, true);
+  throwIfAny(diagnostics, displayedEventPath, true);
   const { platforms: _writtenPlatforms, ...rest } = event.data as EventFile;
   return traceArrivalSeconds === undefined ? { ...rest, platforms } : { ...rest, platforms, traceArrivalSeconds };
 }
@@ -63,20 +63,20 @@ export function loadEvent(eventPath: string): LoadedEvent {
  * be event variables. Throws a HerdUserError listing every problem.
  */
 export function loadBundle(bundlePath: string, eventVariableNames?: readonly string[]): BundleFile {
-  const shownPath = showPath(bundlePath);
+  const displayedPath = displayPath(bundlePath);
   const text = readUserFile(bundlePath, 'bundle file', 'BUNDLE_NOT_FOUND');
-  const bundle = checkFile<BundleFile>(shownPath, text, 'bundle');
+  const bundle = checkFile<BundleFile>(displayedPath, text, 'bundle');
   const diagnostics = [...bundle.diagnostics];
   if (bundle.data !== undefined && bundle.source !== undefined) {
     diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
   }
-  throwIfAny(diagnostics, shownPath, false);
+  throwIfAny(diagnostics, displayedPath, false);
   return bundle.data as BundleFile;
 }
 
 /** Parses YAML text and checks it against the event or bundle schema. */
-export function checkFile<T>(shownPath: string, text: string, kind: FileKind): CheckedFile<T> {
-  const source = parseYamlSource(shownPath, text);
+export function checkFile<T>(displayedPath: string, text: string, kind: FileKind): CheckedFile<T> {
+  const source = parseYamlSource(displayedPath, text);
   if (source.syntaxDiagnostics.length > 0) {
     return { data: undefined, source: undefined, diagnostics: source.syntaxDiagnostics };
   }
@@ -99,13 +99,13 @@ function checkBundleOfPlatform(
       file: eventSource.file,
       ...eventSource.locate(fieldPath),
       fieldPath: fieldPath.join('.'),
-      rule: `bundle file cannot be read: ${showPath(bundlePath)} (${errorCode(error)})`,
+      rule: `bundle file cannot be read: ${displayPath(bundlePath)} (${errorCode(error)})`,
       hint: 'Bundle paths are relative to the event file; check the path and the file name.',
     };
     return { data: undefined, source: undefined, diagnostics: [diagnostic] };
   }
 
-  const bundle = checkFile<BundleFile>(showPath(bundlePath), text, 'bundle');
+  const bundle = checkFile<BundleFile>(displayPath(bundlePath), text, 'bundle');
   if (bundle.data !== undefined && bundle.source !== undefined) {
     bundle.diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
   }
@@ -122,10 +122,10 @@ function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArriva
   try {
     text = readFileSync(tracePath, 'utf8');
   } catch (error) {
-    return fail(`trace file cannot be read: ${showPath(tracePath)} (${errorCode(error)})`, 'Trace paths are relative to the event file.');
+    return fail(`trace file cannot be read: ${displayPath(tracePath)} (${errorCode(error)})`, 'Trace paths are relative to the event file.');
   }
   try {
-    return { arrivalSeconds: parseTraceCsv(text, spec.format, showPath(tracePath)), diagnostics: [] };
+    return { arrivalSeconds: parseTraceCsv(text, spec.format, displayPath(tracePath)), diagnostics: [] };
   } catch (error) {
     if (error instanceof HerdUserError) {
       return fail(`invalid trace: ${error.message}`);
@@ -134,20 +134,20 @@ function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArriva
   }
 }
 
-function readUserFile(path: string, what: string, code: string): string {
+function readUserFile(path: string, description: string, code: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new HerdUserError(code, `${what} cannot be read: ${showPath(path)} (${errorCode(error)}). Check the path.`);
+    throw new HerdUserError(code, `${description} cannot be read: ${displayPath(path)} (${errorCode(error)}). Check the path.`);
   }
 }
 
-function throwIfAny(diagnostics: readonly Diagnostic[], shownPath: string, includesOtherFiles: boolean): void {
+function throwIfAny(diagnostics: readonly Diagnostic[], displayedPath: string, includesOtherFiles: boolean): void {
   if (diagnostics.length === 0) {
     return;
   }
   const count = diagnostics.length === 1 ? '1 problem' : `${diagnostics.length} problems`;
-  const files = includesOtherFiles ? `${shownPath} and the files it names` : shownPath;
+  const files = includesOtherFiles ? `${displayedPath} and the files it names` : displayedPath;
   throw new HerdUserError('EVENT_INVALID', `${count} in ${files}:\n${formatDiagnostics(diagnostics)}`);
 }
 
@@ -163,13 +163,13 @@ function errorCode(error: unknown): string {
   return error instanceof Error && 'code' in error ? String(error.code) : String(error);
 }
 
-/** Shows a path relative to the working directory when it lies below it, else as given. */
-function showPath(path: string): string {
+/** Formats a path for messages: relative to the working directory when it lies below it, else as given. */
+function displayPath(path: string): string {
   const shown = relative(process.cwd(), resolve(path));
   return shown.startsWith('..') ? path : shown;
 }
 
-/** What `validateFile` found valid. */
+/** The kind and included bundles of a file that `validateFile` found valid. */
 export interface ValidatedFile {
   kind: FileKind;
   /** The bundles an event file named, relative to the event file. Empty for a bundle file. */
@@ -182,7 +182,7 @@ export interface ValidatedFile {
  */
 export function validateFile(path: string): ValidatedFile {
   const text = readUserFile(path, 'file', 'FILE_NOT_FOUND');
-  const topLevel = parseYamlSource(showPath(path), text).data;
+  const topLevel = parseYamlSource(displayPath(path), text).data;
   const isBundle = topLevel !== null && typeof topLevel === 'object' && 'steps' in topLevel && !('platforms' in topLevel);
   if (isBundle) {
     loadBundle(path);

@@ -133,7 +133,7 @@ function isHttpUrl(text: string): boolean {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';
   } catch {
-    // new URL throws a TypeError for text that is not a URL at all; that is the answer here.
+    // new URL throws a TypeError for text that is not a URL, which is exactly the case to reject.
     return false;
   }
 }

@@ -77,7 +77,8 @@ test('bundles have 3, 30 and 16 requests', () => {
 test('mobile bundle refreshes auth before the token requests', () => {
   const bundle = loadEvent('scenarios/live-event.yaml').platforms.mobile.bundle;
   const [first, second] = bundle.steps;
-  assert.ok('parallel' in first && 'parallel' in second);
+  assert.ok('parallel' in first);
+  assert.ok('parallel' in second);
   const firstNames = first.parallel.steps.map((step) => step.request.name);
   assert.ok(firstNames.includes('auth-refresh'));
   assert.ok(first.parallel.steps.every((step) => step.request.withToken !== true));
