@@ -32,7 +32,7 @@ export interface GateOutcome {
 /** Exit status for each verdict: 75 is EX_TEMPFAIL from sysexits.h, "try again later". */
 export const EXIT_CODES: Record<GateVerdict, 0 | 1 | 75> = { go: 0, 'not-now': 75, 'probe-failed': 1 };
 
-/** Where the gate stands after one phase: a verdict and its reason, or undefined to go on. */
+/** Verdict of a gate phase and its reason. */
 interface PhaseResult {
   verdict: GateVerdict;
   reason: string;

@@ -8,7 +8,7 @@ import { runGate } from '../../cli/gate/run-gate.ts';
 import type { GateSettings } from '../../cli/gate/run-gate.ts';
 import { parseDailyWindow } from '../../cli/gate/window.ts';
 
-/** A clock whose sleep advances time at once, so minutes of waiting take no real time. */
+/** Creates a clock whose sleep advances time at once, so minutes of waiting take no real time. */
 function createFakeClock(startIso: string): GateClock {
   let nowMs = Date.parse(startIso);
   return {
@@ -19,7 +19,7 @@ function createFakeClock(startIso: string): GateClock {
   };
 }
 
-/** A probe that returns the scripted values in order and repeats the last one. */
+/** Creates a probe that returns the scripted values in order and repeats the last one. */
 function createScriptedProbe(values: number[], failAt?: number): LoadProbe & { closed: boolean; sampleCount: number } {
   return {
     kind: 'command',
