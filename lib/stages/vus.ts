@@ -24,14 +24,15 @@ export interface VUSizing {
 /**
  * Sizes the VU pool by Little's law: iterations in progress = arrival rate × iteration time.
  * `preAllocatedVUs` covers the peak at the expected iteration time with headroom; `maxVUs`
- * covers it at `maxIterationSeconds`, so that an overloaded target shows up as slow
- * iterations, not as `dropped_iterations`. Both are at least 1.
+ * covers it at `maxIterationSeconds` without headroom, so that an overloaded target shows up
+ * as slow iterations, not as `dropped_iterations`. Both are at least 1.
  */
 export function sizeVUs(input: VUSizingInput): VUSizing {
   const headroom = input.headroom ?? 1.5;
   const busyVUsAtPeak = Math.max(0, input.peakRatePerSecond) * Math.max(0, input.iterationSeconds);
   const preAllocatedVUs = Math.max(1, Math.ceil(busyVUsAtPeak * headroom));
   const maxIterationSeconds = Math.max(input.iterationSeconds, input.maxIterationSeconds ?? input.iterationSeconds);
-  const maxVUs = Math.max(preAllocatedVUs, Math.ceil(input.peakRatePerSecond * maxIterationSeconds * headroom));
+  // The overloaded iteration time is already a worst case, so maxVUs gets no headroom on top.
+  const maxVUs = Math.max(preAllocatedVUs, Math.ceil(input.peakRatePerSecond * maxIterationSeconds));
   return { preAllocatedVUs, maxVUs, busyVUsAtPeak };
 }

@@ -1,0 +1,192 @@
+// Event → plan data (plan.json). Printers in this folder turn it into text, charts and SVG.
+import { createArrivalCurve, describeArrival, type ArrivalCurve, type LogNormalCurve } from '../../lib/arrival/index.ts';
+import {
+  countRequests,
+  estimateBundleTiming,
+  expectedLatencyMsOf,
+  listRequests,
+  predictAgainstTarget,
+  predictProxyQueue,
+  sustainableRequestsPerSecond,
+} from '../../lib/capacity/index.ts';
+import type { LoadedEvent } from '../../lib/event/index.ts';
+import { planStages, plannedIntegralBy, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
+import { HerdUserError } from '../../lib/user-error.ts';
+import type { TargetProfile } from '../../target/profiles.ts';
+import type { FleetReport, PlanReport, PlatformPlanReport, TimelineSecond, TotalPlanReport } from './types.ts';
+
+/** Settings of `buildPlanReport`. */
+export interface PlanSettings {
+  /** Event file path as the user gave it, for the report. */
+  eventFile: string;
+  /** Multiplies the event's user count. Default 1. */
+  scale?: number;
+  /** Fleet size for the queue model and the prediction. Default: the servers the plan needs. */
+  servers?: number;
+  /** Requests one server serves at once. Default: the profile's workers per server (17 for legacy). */
+  concurrencyPerServer?: number;
+  /** Reference target profile for the prediction; also supplies the queue timeout. */
+  profile: TargetProfile;
+  maxShapeErrorFraction?: number;
+  maxStages?: number;
+  /** VU headroom over Little's law. Default 1.5. */
+  headroom?: number;
+}
+
+/** Plans an event: stages and VUs per platform, demand, the fleet's sustainable rate and the prediction. */
+export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): PlanReport {
+  const scale = settings.scale ?? 1;
+  const users = Math.round(event.users * scale);
+  if (!(users >= 1)) {
+    throw new HerdUserError('PLAN_INVALID', `the event has ${event.users} users and --scale is ${scale}, which leaves ${users} users; use a larger --scale`);
+  }
+  const concurrencyPerServer = settings.concurrencyPerServer ?? settings.profile.workersPerServer;
+  const queueTimeoutSeconds = settings.profile.queueTimeoutMs / 1000;
+
+  const curve = createArrivalCurve(event.arrival, users, event.traceArrivalSeconds);
+  const description = describeArrival(curve);
+  const shares = Object.fromEntries(Object.entries(event.platforms).map(([name, platform]) => [name, platform.share]));
+  const curves = splitCurveByShare(curve, shares);
+  const platforms = Object.entries(event.platforms)
+    .filter(([name]) => curves[name].totalUsers >= 1)
+    .map(([name, platform]) => planPlatform(name, platform, curves[name], description.peakRatePerSecond / users, settings, concurrencyPerServer, queueTimeoutSeconds));
+
+  const total = sumPlatforms(platforms, concurrencyPerServer);
+  const servers = settings.servers ?? Math.max(1, total.serversNeeded);
+  const fleet = describeFleet(platforms, total, servers, settings.servers === undefined ? 'servers-needed' : 'flag', concurrencyPerServer, queueTimeoutSeconds);
+  const prediction = predictAgainstTarget(
+    platforms.map((platform) => ({ name: platform.name, peakUsersPerSecond: platform.peakUsersPerSecond, bundle: event.platforms[platform.name].bundle })),
+    settings.profile,
+    servers,
+  );
+
+  return {
+    schemaVersion: 1,
+    event: { name: event.name, file: settings.eventFile, scale, users },
+    arrival: { model: event.arrival.model, ...describeModel(curve), ...description },
+    platforms,
+    total,
+    fleet,
+    prediction,
+    timeline: buildTimeline(platforms, curves),
+    notes: [
+      'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',
+      'The fleet figures and the prediction treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
+    ],
+  };
+}
+
+function describeModel(curve: ArrivalCurve): Pick<PlanReport['arrival'], 'parameters'> {
+  const single = curve as Partial<LogNormalCurve>;
+  if (single.model !== 'lognormal' || single.parameters === undefined || single.notificationAtSeconds === undefined) {
+    return {};
+  }
+  return { parameters: { notificationAtSeconds: single.notificationAtSeconds, ...single.parameters } };
+}
+
+function planPlatform(
+  name: string,
+  platform: LoadedEvent['platforms'][string],
+  curve: ArrivalCurve,
+  peakPerUser: number,
+  settings: PlanSettings,
+  concurrencyPerServer: number,
+  queueTimeoutSeconds: number,
+): PlatformPlanReport {
+  const counts = countRequests(platform.bundle);
+  const requests = listRequests(platform.bundle);
+  const meanLatencySeconds = requests.length > 0 ? requests.reduce((sum, request) => sum + expectedLatencyMsOf(request), 0) / requests.length / 1000 : 0;
+  const iterationSeconds = estimateBundleTiming(platform.bundle, expectedLatencyMsOf).iterationMs / 1000;
+  const overloadedIterationSeconds = estimateBundleTiming(platform.bundle, (request) => expectedLatencyMsOf(request) + queueTimeoutSeconds * 1000).iterationMs / 1000;
+
+  // Every platform's curve is the event's curve times its share, so the peaks coincide.
+  const peakUsersPerSecond = peakPerUser * curve.totalUsers;
+  const peakRequestsPerSecond = peakUsersPerSecond * counts.requests;
+  const inFlightAtPeak = peakRequestsPerSecond * meanLatencySeconds;
+  const stages = planStages(curve, { maxShapeErrorFraction: settings.maxShapeErrorFraction, maxStages: settings.maxStages });
+  const vus = sizeVUs({ peakRatePerSecond: peakUsersPerSecond, iterationSeconds, maxIterationSeconds: overloadedIterationSeconds, headroom: settings.headroom });
+
+  return {
+    name,
+    share: platform.share,
+    users: curve.totalUsers,
+    bundle: platform.bundlePath,
+    requestsPerUser: counts.requests,
+    essentialRequestsPerUser: counts.essentialRequests,
+    peakUsersPerSecond,
+    peakRequestsPerSecond,
+    meanLatencySeconds,
+    inFlightAtPeak,
+    serversNeeded: Math.ceil(inFlightAtPeak / concurrencyPerServer),
+    iterationSeconds,
+    overloadedIterationSeconds,
+    preAllocatedVUs: vus.preAllocatedVUs,
+    maxVUs: vus.maxVUs,
+    stages,
+  };
+}
+
+function sumPlatforms(platforms: PlatformPlanReport[], concurrencyPerServer: number): TotalPlanReport {
+  const sum = (pick: (platform: PlatformPlanReport) => number): number => platforms.reduce((total, platform) => total + pick(platform), 0);
+  const users = sum((platform) => platform.users);
+  const peakRequestsPerSecond = sum((platform) => platform.peakRequestsPerSecond);
+  const inFlightAtPeak = sum((platform) => platform.inFlightAtPeak);
+  return {
+    users,
+    requestsPerUser: users > 0 ? sum((platform) => platform.users * platform.requestsPerUser) / users : 0,
+    peakUsersPerSecond: sum((platform) => platform.peakUsersPerSecond),
+    peakRequestsPerSecond,
+    inFlightAtPeak,
+    serversNeeded: Math.ceil(inFlightAtPeak / concurrencyPerServer),
+    serversIfPeakSecondInFlight: peakRequestsPerSecond / concurrencyPerServer,
+    preAllocatedVUs: sum((platform) => platform.preAllocatedVUs),
+    maxVUs: sum((platform) => platform.maxVUs),
+    stageCount: sum((platform) => platform.stages.stages.length),
+    worstShapeErrorFraction: Math.max(0, ...platforms.map((platform) => platform.stages.worstShapeErrorFraction)),
+    plannedIterations: sum((platform) => platform.stages.plannedIterations),
+  };
+}
+
+function describeFleet(
+  platforms: PlatformPlanReport[],
+  total: TotalPlanReport,
+  servers: number,
+  serversSource: FleetReport['serversSource'],
+  concurrencyPerServer: number,
+  queueTimeoutSeconds: number,
+): FleetReport {
+  const meanLatencySeconds = total.peakRequestsPerSecond > 0 ? total.inFlightAtPeak / total.peakRequestsPerSecond : 0.05;
+  const queue = { workers: servers * concurrencyPerServer, meanServiceSeconds: meanLatencySeconds, queueTimeoutSeconds };
+  const sustainableRequests = sustainableRequestsPerSecond(queue);
+  const requestsPerUser = total.peakUsersPerSecond > 0 ? total.peakRequestsPerSecond / total.peakUsersPerSecond : 1;
+  return {
+    servers,
+    serversSource,
+    concurrencyPerServer,
+    queueTimeoutSeconds,
+    meanLatencySeconds,
+    sustainableRequestsPerSecond: sustainableRequests,
+    sustainableUsersPerSecond: sustainableRequests / requestsPerUser,
+    rejectedShareAtPeak: predictProxyQueue({ ...queue, offeredRequestsPerSecond: total.peakRequestsPerSecond }).rejectedShare,
+  };
+}
+
+// The timeline stops after two hours so that plan.json stays small; the plan itself does not.
+const MAX_TIMELINE_SECONDS = 7200;
+
+function buildTimeline(platforms: PlatformPlanReport[], curves: Record<string, ArrivalCurve>): TimelineSecond[] {
+  const endSeconds = Math.min(MAX_TIMELINE_SECONDS, Math.ceil(Math.max(0, ...platforms.map((platform) => platform.stages.startTimeSeconds + platform.stages.durationSeconds))));
+  const startedBy = (platform: PlatformPlanReport, tSeconds: number): number =>
+    Math.floor(plannedIntegralBy(platform.stages, tSeconds - platform.stages.startTimeSeconds) + 1e-9);
+  const timeline: TimelineSecond[] = [];
+  for (let second = 0; second < endSeconds; second += 1) {
+    const plannedStarts: Record<string, number> = {};
+    const curveUsers: Record<string, number> = {};
+    for (const platform of platforms) {
+      plannedStarts[platform.name] = startedBy(platform, second + 1) - startedBy(platform, second);
+      curveUsers[platform.name] = curves[platform.name].usersArrivedBy(second + 1) - curves[platform.name].usersArrivedBy(second);
+    }
+    timeline.push({ second, plannedStarts, curveUsers });
+  }
+  return timeline;
+}
