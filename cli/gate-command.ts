@@ -21,7 +21,7 @@ window, or the database stayed busy until --wait ran out), 1 the probe or a flag
 
 Window (omit for any time):
   --window HH:MM-HH:MM       daily quiet window on the local wall clock; may cross midnight (22:00-04:00)
-  --cron "EXPR"              quiet window that opens each time the cron expression fires
+  --cron "EXPR"              quiet window that opens each time the cron expression fires (env:NAME reads it from NAME)
   --cron-slack-minutes N     how long a cron window stays open, in minutes (default 60)
   --tz ZONE                  IANA time zone of the window (default UTC)
 
@@ -84,7 +84,7 @@ function parseFlags(args: string[]) {
   }
 }
 
-/** Runs `herd gate`: returns 0 (go), 75 (not now) or 1 (probe failed); invalid flags throw a `HerdUserError` (exit 1). */
+/** Runs `herd gate` and returns 0 (go), 75 (not now) or 1 (probe failed). Invalid flags throw a `HerdUserError` (exit 1). */
 export async function runCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args);
   if (flags.help) {
@@ -121,21 +121,23 @@ function buildSettings(flags: GateFlags): GateSettings {
 }
 
 function buildWindow(flags: GateFlags): QuietWindow | undefined {
-  if (flags.window !== undefined && flags.cron !== undefined) {
+  // A cron expression contains spaces, so HERD_GATE_ARGS (split on whitespace) can carry it only as env:NAME.
+  const cron = resolveEnvReference('--cron', flags.cron);
+  if (flags.window !== undefined && cron !== undefined) {
     throw new HerdUserError('GATE_FLAG_INVALID', 'Give either --window or --cron, not both.');
   }
   if (flags.window !== undefined) {
     return parseDailyWindow(flags.window, flags.tz);
   }
-  if (flags.cron !== undefined) {
-    return parseCronWindow(flags.cron, readNumber('--cron-slack-minutes', flags['cron-slack-minutes'], { minimum: 0 }), flags.tz);
+  if (cron !== undefined) {
+    return parseCronWindow(cron, readNumber('--cron-slack-minutes', flags['cron-slack-minutes'], { minimum: 0 }), flags.tz);
   }
   return undefined;
 }
 
 /**
  * Reads `env:NAME` as the value of the environment variable NAME, so a secret URL stays out of the command line
- * (where `ps` shows it) and out of HERD_GATE_ARGS; any other text comes back unchanged.
+ * (where `ps` shows it) and out of HERD_GATE_ARGS. Any other text comes back unchanged.
  */
 function resolveEnvReference(flag: string, value: string | undefined): string | undefined {
   if (value === undefined || !value.startsWith('env:')) {

@@ -218,6 +218,17 @@ describe('gate flags', () => {
     }
   });
 
+  test('env: cron expression is read', async () => {
+    process.env.HERD_GATE_TEST_CRON = '0 2 * * *';
+    try {
+      const result = await runGateCli(['--cron', 'env:HERD_GATE_TEST_CRON', '--now', '2026-06-01T02:10:00Z']);
+      assert.equal(result.status, 0, result.output);
+      assert.match(result.output, /Cron window "0 2 \* \* \*"/);
+    } finally {
+      delete process.env.HERD_GATE_TEST_CRON;
+    }
+  });
+
   test('env: value with the variable unset exits 1', async () => {
     const result = await runGateCli(['--postgres', 'env:HERD_GATE_TEST_UNSET_URL', '--max-active', '1']);
     assert.equal(result.status, 1);
