@@ -66,7 +66,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (problems.length > 0) {
     throw new HerdUserError('TARGET_FLAGS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
   }
-  // Handlers go in before the URL line, because a supervisor may send a signal as soon as it reads that line.
+  // The signal handlers are installed before the URL line is printed, because a supervisor may send a signal as soon as it reads that line.
   const stopSignal = listenForStopSignal();
   let target: RunningTarget;
   try {
@@ -154,8 +154,8 @@ function parseTargetFlags(args: string[]): { options: StartTargetOptions; proble
 }
 
 /**
- * Joins `--servers -1` into `--servers=-1`: parseArgs reads a value that starts with a dash as a
- * missing value, and the user should hear that -1 is out of range instead.
+ * Joins `--servers -1` into `--servers=-1`. parseArgs reads a value that starts with a dash as a
+ * missing value, but the error should say that -1 is out of range.
  */
 function attachNegativeValues(args: string[]): string[] {
   const joined: string[] = [];

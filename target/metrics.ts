@@ -23,6 +23,8 @@ export interface TargetStats {
   queueAbandonsTotal: number;
   /** Worker responses replaced by an injected fault, by kind; resets and garbage are not in `requestsTotal`. */
   faultsTotal: Record<FaultKind, number>;
+  /** Connections closed on arrival because `maxConnections` connections were open. */
+  connectionsDroppedTotal: number;
 }
 
 /** Upper bounds, in seconds, of the queue wait histogram buckets; `+Inf` is implied. */
@@ -34,6 +36,7 @@ export class TargetCounters {
   queueTimeoutsTotal = 0;
   serverErrorsTotal = 0;
   queueAbandonsTotal = 0;
+  connectionsDroppedTotal = 0;
   readonly faultsTotal: Record<FaultKind, number> = { reset: 0, 'slow-body': 0, garbage: 0 };
   readonly #queueWaitBucketCounts = new Array<number>(queueWaitBucketsSeconds.length).fill(0);
   #queueWaitCount = 0;
@@ -79,6 +82,9 @@ export class TargetCounters {
     ]);
     addMetric('herd_target_queue_abandons_total', 'counter', 'Requests whose client disconnected while they waited in the proxy queue.', [
       `herd_target_queue_abandons_total ${this.queueAbandonsTotal}`,
+    ]);
+    addMetric('herd_target_connections_dropped_total', 'counter', 'Connections closed on arrival because the connection limit was reached.', [
+      `herd_target_connections_dropped_total ${this.connectionsDroppedTotal}`,
     ]);
     addMetric(
       'herd_target_faults_total',

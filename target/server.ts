@@ -6,7 +6,7 @@ import { FaultInjector, type FaultOptions } from './faults.ts';
 import { createLatencySampler, createRandomSource, type LatencySampler } from './latency.ts';
 import { TargetCounters, type RouteLabel, type TargetStats } from './metrics.ts';
 import { classifyRoute, routeKeys, type RouteKey, type TargetProfile } from './profiles.ts';
-import { jsonError, maxRequestBodyBytes, respondToRoute, type RouteContext, type RouteResponse } from './routes.ts';
+import { jsonError, maxRequestBodyBytes, respondToRoute, type RouteContext, type RouteRequest, type RouteResponse } from './routes.ts';
 import { resolveTargetConfig, type StartTargetOptions, type TargetConfig } from './target-config.ts';
 import { createTokenAuthority } from './tokens.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -48,6 +48,7 @@ export async function startTarget(options: StartTargetOptions = {}): Promise<Run
   });
   server.keepAliveTimeout = keepAliveTimeoutMs;
   server.maxConnections = config.maxConnections;
+  server.on('drop', () => model.countDroppedConnection(config.maxConnections));
 
   const port = await listen(server, config.host, config.port);
   const url = formatOrigin(config.host, port);
@@ -144,6 +145,17 @@ class TargetModel {
     this.faults = new FaultInjector(config.faults, createRandomSource(deriveSeed(config.seed, routeKeys.length + 1)));
   }
 
+  /** Counts a connection that Node closed because `maxConnections` were open, and warns on the first one. */
+  countDroppedConnection(maxConnections: number): void {
+    this.counters.connectionsDroppedTotal += 1;
+    if (this.counters.connectionsDroppedTotal === 1) {
+      console.error(
+        `herd target: dropped a connection because ${maxConnections} connections are open; raise --max-connections ` +
+          'if the clients need more (later drops are counted in herd_target_connections_dropped_total, not logged).',
+      );
+    }
+  }
+
   /** Sets the origin that playback URLs point at; known only once the server listens. */
   setBaseUrl(url: string): void {
     this.#context.baseUrl = url;
@@ -163,6 +175,7 @@ class TargetModel {
       serverErrorsTotal: this.counters.serverErrorsTotal,
       queueAbandonsTotal: this.counters.queueAbandonsTotal,
       faultsTotal: { ...this.counters.faultsTotal },
+      connectionsDroppedTotal: this.counters.connectionsDroppedTotal,
     };
   }
 
@@ -242,7 +255,7 @@ class TargetModel {
   }
 
   /** Runs the route handler; an exception becomes a 500, as an application server would send. */
-  #computeResponse(routeRequest: Parameters<typeof respondToRoute>[0]): RouteResponse {
+  #computeResponse(routeRequest: RouteRequest): RouteResponse {
     try {
       return respondToRoute(routeRequest, this.#context);
     } catch (error) {
@@ -265,6 +278,9 @@ class TargetModel {
 
     this.counters.faultsTotal[fault] += 1;
     if (fault === 'slow-body') {
+      if (response.destroyed) {
+        return;
+      }
       this.counters.countResponse(route, routeResponse.status);
       const body = typeof routeResponse.body === 'string' ? Buffer.from(routeResponse.body) : routeResponse.body;
       this.faults.sendSlowly(response, routeResponse.status, formatHeaders(routeResponse, body.length), body);

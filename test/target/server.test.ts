@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request as httpRequest, Agent } from 'node:http';
+import { connect } from 'node:net';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isHerdUserError } from '../../lib/user-error.ts';
@@ -402,4 +404,25 @@ test('vendor registration holds the worker longer', async () => {
   assert.equal(registration.status, 200);
   assert.ok(registration.elapsedMs >= 290, `registration took ${registration.elapsedMs} ms, under 50 + 250 ms`);
   assert.ok(page.elapsedMs < registration.elapsedMs);
+});
+
+test('connections above the limit are dropped', async () => {
+  const target = await start({ maxConnections: 2 });
+  const sockets = [connect(target.port, '127.0.0.1'), connect(target.port, '127.0.0.1'), connect(target.port, '127.0.0.1')];
+  const closedByServer = sockets.map((socket) => once(socket, 'close').then(() => true));
+  for (const socket of sockets) {
+    socket.on('error', () => undefined);
+  }
+  await Promise.race([closedByServer[2], sleep(3000)]);
+  await sleep(50);
+
+  assert.equal(target.stats().connectionsDroppedTotal, 1);
+  assert.equal(await closedByServer[2], true);
+
+  for (const socket of sockets) {
+    socket.destroy();
+  }
+  await sleep(50);
+  const metrics = await send(target, 'GET', '/metrics');
+  assert.match(metrics.body, /^herd_target_connections_dropped_total 1$/m);
 });
