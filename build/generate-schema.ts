@@ -10,7 +10,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 /** The file types that get a schema, and the file name each schema is published under in `schema/`. */
 export const schemaFiles = [
   { typeName: 'EventFile', fileName: 'event-file.schema.json' },
-  { typeName: 'BundleFile', fileName: 'bundle-file.schema.json' },
+  { typeName: 'BundleSourceFile', fileName: 'bundle-file.schema.json' },
 ] as const;
 
 /** The bundle step kinds: a step object has exactly one of these keys. */
@@ -32,7 +32,8 @@ export function generateSchemas(): Map<string, JsonSchema> {
   const schemas = new Map<string, JsonSchema>();
   for (const { typeName, fileName } of schemaFiles) {
     const schema = generator.createSchema(typeName) as JsonSchema;
-    selectStepKindByKey(schema);
+    selectUnionMemberByKey(schema, 'BundleStep', stepKinds.map((kind) => ({ key: kind, definition: `${capitalize(kind)}Step` })));
+    selectUnionMemberByKey(schema, 'BundleSourceFile', [{ key: 'extends', definition: 'BundleExtensionFile' }], 'BundleFile');
     schema.title = typeName === 'EventFile' ? 'k6-herd event file' : 'k6-herd bundle file';
     schemas.set(fileName, schema);
   }
@@ -40,29 +41,34 @@ export function generateSchemas(): Map<string, JsonSchema> {
 }
 
 /**
- * Replaces the `anyOf` of the three step kinds with an `if`/`then` chain keyed on the step's one
- * key. With a plain `anyOf`, a mistake inside a request step is reported once per step kind,
- * which buries the one error that matters.
+ * Replaces the `anyOf` of a union definition with an `if`/`then` chain keyed on which key an
+ * object has. With a plain `anyOf`, one mistake inside a request step is reported once per union
+ * member, which buries the one error that matters. Without `fallback`, an object with none of
+ * the keys fails with the union's own description.
  */
-function selectStepKindByKey(schema: JsonSchema): void {
+function selectUnionMemberByKey(
+  schema: JsonSchema,
+  unionName: string,
+  members: ReadonlyArray<{ key: string; definition: string }>,
+  fallback?: string,
+): void {
   const definitions = schema.definitions as Record<string, JsonSchema> | undefined;
-  const bundleStep = definitions?.BundleStep;
-  if (bundleStep === undefined) {
+  const union = definitions?.[unionName];
+  if (union === undefined) {
     return;
   }
-  const kindSchema = (kind: string): JsonSchema => ({
-    $ref: `#/definitions/${kind[0].toUpperCase()}${kind.slice(1)}Step`,
-  });
-  let chain: JsonSchema = {
-    type: 'object',
-    description: `A step has exactly one of the keys ${stepKinds.join(', ')}.`,
-    not: {},
-  };
-  for (const kind of [...stepKinds].reverse()) {
-    chain = { if: { type: 'object', required: [kind] }, then: kindSchema(kind), else: chain };
+  let chain: JsonSchema = fallback === undefined
+    ? { description: `A step has exactly one of the keys ${members.map((member) => member.key).join(', ')}.`, not: {} }
+    : { $ref: `#/definitions/${fallback}` };
+  for (const member of [...members].reverse()) {
+    chain = { if: { type: 'object', required: [member.key] }, then: { $ref: `#/definitions/${member.definition}` }, else: chain };
   }
-  delete bundleStep.anyOf;
-  Object.assign(bundleStep, chain);
+  delete union.anyOf;
+  Object.assign(union, chain);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Writes every generated schema into `outDir` (default `schema/`) and returns the paths written. */

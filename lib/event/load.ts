@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseTraceCsv } from '../arrival/index.ts';
 import { HerdUserError } from '../user-error.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { formatDiagnostics } from './diagnostic.ts';
-import { checkBundleVariables, checkEventRules } from './rules.ts';
+import { displayPath, readBundleSource, resolveIncludePath, type IncludeReporter } from './bundle-source.ts';
+import { checkEventRules } from './rules.ts';
 import { checkAgainstSchema, type FileKind } from './schema-check.ts';
 import type { BundleFile, EventFile, LoadedEvent, TraceArrivalSpec } from './types.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';
@@ -38,10 +39,13 @@ export function loadEvent(eventPath: string): LoadedEvent {
     if (typeof bundlePath !== 'string' || event.source === undefined) {
       continue;
     }
-    const bundle = checkBundleOfPlatform(event.source, platformName, resolve(eventDirectory, bundlePath), eventVariableNames);
+    const source = event.source;
+    const fieldPath = ['platforms', platformName, 'bundle'];
+    const reportHere: IncludeReporter = (rule, hint) => ({ file: source.file, ...source.locate(fieldPath), fieldPath: fieldPath.join('.'), rule, hint });
+    const bundle = readBundleSource(resolveIncludePath(eventDirectory, bundlePath), eventVariableNames, reportHere);
     diagnostics.push(...bundle.diagnostics);
-    if (bundle.data !== undefined) {
-      platforms[platformName] = { share: (platform as { share: number }).share, bundlePath, bundle: bundle.data };
+    if (bundle.bundle !== undefined) {
+      platforms[platformName] = { share: (platform as { share: number }).share, bundlePath, bundle: bundle.bundle };
     }
   }
 
@@ -64,14 +68,11 @@ export function loadEvent(eventPath: string): LoadedEvent {
  */
 export function loadBundle(bundlePath: string, eventVariableNames?: readonly string[]): BundleFile {
   const displayedPath = displayPath(bundlePath);
-  const text = readUserFile(bundlePath, 'bundle file', 'BUNDLE_NOT_FOUND');
-  const bundle = checkFile<BundleFile>(displayedPath, text, 'bundle');
-  const diagnostics = [...bundle.diagnostics];
-  if (bundle.data !== undefined && bundle.source !== undefined) {
-    diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
-  }
-  throwIfAny(diagnostics, displayedPath, false);
-  return bundle.data as BundleFile;
+  readUserFile(bundlePath, 'bundle file', 'BUNDLE_NOT_FOUND');
+  const reportHere: IncludeReporter = (rule, hint) => ({ file: displayedPath, line: 0, column: 0, fieldPath: '', rule, hint });
+  const reading = readBundleSource(bundlePath, eventVariableNames, reportHere);
+  throwIfAny(reading.diagnostics, displayedPath, false);
+  return reading.bundle as BundleFile;
 }
 
 /** Parses YAML text and checks it against the event or bundle schema. */
@@ -82,34 +83,6 @@ export function checkFile<T>(displayedPath: string, text: string, kind: FileKind
   }
   const diagnostics = checkAgainstSchema(source, kind);
   return { data: diagnostics.length === 0 ? (source.data as T) : undefined, source, diagnostics };
-}
-
-function checkBundleOfPlatform(
-  eventSource: YamlSource,
-  platformName: string,
-  bundlePath: string,
-  eventVariableNames: readonly string[],
-): CheckedFile<BundleFile> {
-  let text: string;
-  try {
-    text = readFileSync(bundlePath, 'utf8');
-  } catch (error) {
-    const fieldPath = ['platforms', platformName, 'bundle'];
-    const diagnostic: Diagnostic = {
-      file: eventSource.file,
-      ...eventSource.locate(fieldPath),
-      fieldPath: fieldPath.join('.'),
-      rule: `bundle file cannot be read: ${displayPath(bundlePath)} (${errorCode(error)})`,
-      hint: 'Bundle paths are relative to the event file; check the path and the file name.',
-    };
-    return { data: undefined, source: undefined, diagnostics: [diagnostic] };
-  }
-
-  const bundle = checkFile<BundleFile>(displayPath(bundlePath), text, 'bundle');
-  if (bundle.data !== undefined && bundle.source !== undefined) {
-    bundle.diagnostics.push(...checkBundleVariables(bundle.source, bundle.data, eventVariableNames));
-  }
-  return { ...bundle, data: bundle.diagnostics.length === 0 ? bundle.data : undefined };
 }
 
 /** Reads and parses the trace CSV of a `trace` arrival; problems become diagnostics on `arrival.file`. */
@@ -161,12 +134,6 @@ function readObject(value: unknown, key: string): Record<string, unknown> {
 
 function errorCode(error: unknown): string {
   return error instanceof Error && 'code' in error ? String(error.code) : String(error);
-}
-
-/** Formats a path for messages: relative to the working directory when it lies below it, else as given. */
-function displayPath(path: string): string {
-  const shown = relative(process.cwd(), resolve(path));
-  return shown.startsWith('..') ? path : shown;
 }
 
 /** The kind and included bundles of a file that `validateFile` found valid. */

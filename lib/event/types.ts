@@ -134,6 +134,33 @@ export interface BundleFile {
   steps: BundleStep[];
 }
 
+/**
+ * A bundle that starts from another bundle and changes it: requests replaced field by field,
+ * requests removed, steps appended. Loading resolves it into a plain BundleFile.
+ */
+export interface BundleExtensionFile {
+  /** @pattern ^[a-z0-9][a-z0-9_-]*$ */
+  name: string;
+  description?: string;
+  /**
+   * The bundle to start from: a path relative to this file, or `package/path.yaml` from node_modules.
+   * @minLength 1
+   */
+  extends: string;
+  /** Request name → fields that replace the parent's, in every request of that name. */
+  override?: Record<string, RequestOverride>;
+  /** Names of the parent's requests to drop; a parallel group left empty is dropped too. */
+  remove?: string[];
+  /** Steps played after the parent's. */
+  append?: BundleStep[];
+}
+
+/** Fields of a request that an extending bundle may replace. */
+export type RequestOverride = Partial<Omit<RequestSpec, 'name'>>;
+
+/** What a bundle file may contain: a whole bundle, or an extension of another one. */
+export type BundleSourceFile = BundleFile | BundleExtensionFile;
+
 export type BundleStep = RequestStep | ParallelStep | PauseStep;
 
 export interface RequestStep {
