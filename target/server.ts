@@ -219,6 +219,11 @@ class TargetModel {
   }
 
   #enqueue(route: RouteKey, pathname: string, request: IncomingMessage, response: ServerResponse, body: Buffer): void {
+    // A body can finish arriving while the target closes; its connection is going away anyway.
+    if (this.pool.isClosed) {
+      response.destroy();
+      return;
+    }
     let routeResponse: RouteResponse | undefined;
     const ticket = this.pool.submit({
       begin: (queueWaitMs) => {

@@ -2,7 +2,7 @@
 // waits in one FIFO queue; after `queueTimeoutMs` in the queue the proxy gives up on it.
 // The pool costs timers, not CPU: one timer per request in service and one for the queue head.
 
-/** A request as the pool sees it. The pool calls exactly one of `expire` or `begin`, then `complete` after `begin`. */
+/** A request as the pool sees it. The pool calls either `expire` or `begin` and then `complete`, unless it is closed first. */
 export interface PoolJob {
   /** Called when a worker takes the job; returns how long the worker holds it, in ms. */
   begin(queueWaitMs: number): number;
@@ -44,11 +44,12 @@ export class WorkerPool {
   readonly queueTimeoutMs: number;
   #now: () => number;
   #busyWorkers = 0;
-  // A queue as an array with a moving head index: shift() would be O(n) per dequeue.
+  // The queue is an array with a moving head index, because shift() costs O(n) per dequeue.
   #entries: (QueueEntry | undefined)[] = [];
   #headIndex = 0;
   #waitingCount = 0;
   #headTimer: NodeJS.Timeout | undefined;
+  #headTimerEntry: QueueEntry | undefined;
   #serviceTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -66,6 +67,11 @@ export class WorkerPool {
   /** Number of workers holding a job. */
   get busyWorkers(): number {
     return this.#busyWorkers;
+  }
+
+  /** Whether `close` was called; a closed pool rejects new jobs. */
+  get isClosed(): boolean {
+    return this.#closed;
   }
 
   /** Hands `job` to a free worker, or queues it behind the jobs already waiting. */
@@ -92,6 +98,7 @@ export class WorkerPool {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#headTimer);
+    this.#headTimerEntry = undefined;
     for (const timer of this.#serviceTimers) {
       clearTimeout(timer);
     }
@@ -132,6 +139,7 @@ export class WorkerPool {
 
   /** Expires the jobs at the head that reached the timeout. FIFO order with one timeout means the head always expires first. */
   #expireOverdue(): void {
+    this.#headTimerEntry = undefined;
     const nowMs = this.#now();
     for (;;) {
       const head = this.#peekHead();
@@ -144,10 +152,15 @@ export class WorkerPool {
     this.#armHeadTimer();
   }
 
+  /** Points the expiry timer at the current head; a timer already set for that head is kept, so busy queues do not re-arm per job. */
   #armHeadTimer(): void {
+    const head = this.#peekHead();
+    if (head !== undefined && head === this.#headTimerEntry) {
+      return;
+    }
     clearTimeout(this.#headTimer);
     this.#headTimer = undefined;
-    const head = this.#peekHead();
+    this.#headTimerEntry = head;
     if (head === undefined || this.#closed) {
       return;
     }
