@@ -90,12 +90,13 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
   let samples = 0;
   if (sampleFile !== undefined) {
     const file = basename(sampleFile.path);
+    const onSample = (sample: MetricSample): void => {
+      builder.add(sample);
+      samples += 1;
+    };
     try {
-      const source: AsyncIterable<MetricSample> = sampleFile.format === 'csv' ? readK6Csv(sampleFile.path, counters) : readK6JsonLines(sampleFile.path, counters);
-      for await (const sample of source) {
-        builder.add(sample);
-        samples += 1;
-      }
+      if (sampleFile.format === 'csv') await readK6Csv(sampleFile.path, counters, onSample);
+      else await readK6JsonLines(sampleFile.path, counters, onSample);
     } catch (error) {
       if (!isHerdUserError(error)) throw error;
       notes.push({ file, problem: error.message });

@@ -9,7 +9,7 @@ import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
 import { buildReport, type ReportResult } from './build-report.ts';
 import { readJsonFile } from './run-folder.ts';
-import { K6_CSV_COLUMNS, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
+import { K6_CSV_COLUMNS, parseK6JsonLine, type ReadCounters } from './sample-sources.ts';
 import type { MetricSample } from './types.ts';
 
 /** Options of `buildRunFolderFromK6`. */
@@ -91,21 +91,40 @@ export function formatK6CsvRow(sample: MetricSample): string[] {
   });
 }
 
+function convertLines(lines: string[], batch: string[][], counters: ReadCounters): void {
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const sample = parseK6JsonLine(line);
+    if (sample === 'skip') continue;
+    if (sample === undefined) counters.malformedRows += 1;
+    else batch.push(formatK6CsvRow(sample));
+  }
+}
+
 async function convertJsonLinesToCsv(inputPath: string, outputPath: string, counters: ReadCounters): Promise<void> {
   const output = createWriteStream(outputPath);
   const write = async (text: string): Promise<void> => {
     if (!output.write(text)) await once(output, 'drain');
   };
   await write(`${K6_CSV_COLUMNS.join(',')}\n`);
+  // The reader calls back synchronously, so rows are batched and written between reads of the input.
   let batch: string[][] = [];
-  for await (const sample of readK6JsonLines(inputPath, counters)) {
-    batch.push(formatK6CsvRow(sample));
-    if (batch.length >= 1000) {
-      await write(`${Papa.unparse(batch, { newline: '\n' })}\n`);
-      batch = [];
-    }
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const text = `${Papa.unparse(batch, { newline: '\n' })}\n`;
+    batch = [];
+    await write(text);
+  };
+  const input = createReadStream(inputPath, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let pending = '';
+  for await (const chunk of input) {
+    const lines = (pending + String(chunk)).split('\n');
+    pending = lines.pop() ?? '';
+    convertLines(lines, batch, counters);
+    await flush();
   }
-  if (batch.length > 0) await write(`${Papa.unparse(batch, { newline: '\n' })}\n`);
+  convertLines([pending], batch, counters);
+  await flush();
   output.end();
   await once(output, 'finish');
 }

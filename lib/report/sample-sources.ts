@@ -2,7 +2,6 @@
 // so that a multi-gigabyte file is read in bounded memory.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
 import type { MetricSample } from './types.ts';
@@ -36,44 +35,60 @@ export function parseExtraTags(cell: string, into: Record<string, string>): void
   }
 }
 
+/** Receives each sample as a reader parses it; called synchronously, so it needs no buffering. */
+export type SampleHandler = (sample: MetricSample) => void;
+
+// Papaparse hands over about this much text at a time: large enough to amortise the callbacks, small enough for bounded memory.
+const CSV_CHUNK_BYTES = 1 << 20;
+
 /**
- * Yields the samples of a k6 CSV file. Rows with a missing metric name or a non-numeric time or
- * value are counted in `counters.malformedRows` and skipped; a file whose header lacks k6's
- * columns raises a HerdUserError with code `SAMPLES_NOT_K6_CSV`.
+ * Streams the samples of a k6 CSV file to `onSample`. Rows with a missing metric name or a
+ * non-numeric time or value are counted in `counters.malformedRows` and skipped; a file whose
+ * header lacks k6's columns rejects with a HerdUserError with code `SAMPLES_NOT_K6_CSV`.
  */
-export async function* readK6Csv(path: string, counters: ReadCounters): AsyncGenerator<MetricSample> {
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false, skipEmptyLines: true });
-  const input = createReadStream(path);
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
+export function readK6Csv(path: string, counters: ReadCounters, onSample: SampleHandler): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const input = createReadStream(path);
+    let columns: string[] | undefined;
+    let indexes = { metric: 0, time: 0, value: 0, extra: -1 };
+    let failed = false;
+    const fail = (error: Error, parser?: Papa.Parser): void => {
+      failed = true;
+      parser?.abort();
+      input.destroy();
+      reject(error);
+    };
+    input.on('error', (error) => fail(error));
 
-  let columns: string[] | undefined;
-  let metricIndex = 0;
-  let timeIndex = 0;
-  let valueIndex = 0;
-  let extraIndex = -1;
-  for await (const row of parser as AsyncIterable<string[]>) {
-    if (columns === undefined) {
-      columns = row;
-      const missing = REQUIRED_CSV_COLUMNS.filter((name) => !row.includes(name));
-      if (missing.length > 0) {
-        input.destroy();
-        throw new HerdUserError('SAMPLES_NOT_K6_CSV', `${path} is not k6 CSV output: its header lacks ${missing.join(', ')} (found "${row.slice(0, 5).join(',')}…"). Write it with \`k6 run --out csv=FILE\`.`);
-      }
-      metricIndex = row.indexOf('metric_name');
-      timeIndex = row.indexOf('timestamp');
-      valueIndex = row.indexOf('metric_value');
-      extraIndex = row.indexOf('extra_tags');
-      continue;
-    }
-
-    const sample = csvRowToSample(row, columns, metricIndex, timeIndex, valueIndex, extraIndex);
-    if (sample === undefined) {
-      counters.malformedRows += 1;
-      continue;
-    }
-    yield sample;
-  }
+    // Papaparse's chunk callback is far faster than iterating its Node stream row by row (measured about 15 times).
+    Papa.parse<string[]>(input, {
+      header: false,
+      skipEmptyLines: true,
+      chunkSize: CSV_CHUNK_BYTES,
+      chunk: (results, parser) => {
+        for (const row of results.data) {
+          if (failed) return;
+          if (columns === undefined) {
+            const missing = REQUIRED_CSV_COLUMNS.filter((name) => !row.includes(name));
+            if (missing.length > 0) {
+              fail(new HerdUserError('SAMPLES_NOT_K6_CSV', `${path} is not k6 CSV output: its header lacks ${missing.join(', ')} (found "${row.slice(0, 5).join(',')}…"). Write it with \`k6 run --out csv=FILE\`.`), parser);
+              return;
+            }
+            columns = row;
+            indexes = { metric: row.indexOf('metric_name'), time: row.indexOf('timestamp'), value: row.indexOf('metric_value'), extra: row.indexOf('extra_tags') };
+            continue;
+          }
+          const sample = csvRowToSample(row, columns, indexes.metric, indexes.time, indexes.value, indexes.extra);
+          if (sample === undefined) counters.malformedRows += 1;
+          else onSample(sample);
+        }
+      },
+      complete: () => {
+        if (!failed) resolve();
+      },
+      error: (error) => fail(error),
+    });
+  });
 }
 
 function csvRowToSample(row: string[], columns: string[], metricIndex: number, timeIndex: number, valueIndex: number, extraIndex: number): MetricSample | undefined {
@@ -103,25 +118,35 @@ interface JsonPointLine {
 }
 
 /**
- * Yields the `Point` samples of a k6 JSON lines file (`--out json`). `Metric` declaration lines
- * are skipped; lines that are not JSON or lack a time or value are counted as malformed.
+ * Streams the `Point` samples of a k6 JSON lines file (`--out json`) to `onSample`. `Metric`
+ * declaration lines are skipped; lines that are not JSON or lack a time or value are counted as malformed.
  */
-export async function* readK6JsonLines(path: string, counters: ReadCounters): AsyncGenerator<MetricSample> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const sample = jsonLineToSample(line);
-    if (sample === 'skip') continue;
-    if (sample === undefined) {
-      counters.malformedRows += 1;
-      continue;
-    }
-    yield sample;
-  }
+export function readK6JsonLines(path: string, counters: ReadCounters, onSample: SampleHandler): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const input = createReadStream(path, { encoding: 'utf8' });
+    let pending = '';
+    const handleLine = (line: string): void => {
+      if (line.trim() === '') return;
+      const sample = parseK6JsonLine(line);
+      if (sample === 'skip') return;
+      if (sample === undefined) counters.malformedRows += 1;
+      else onSample(sample);
+    };
+    input.on('data', (chunk: string | Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) handleLine(line);
+    });
+    input.on('end', () => {
+      handleLine(pending);
+      resolve();
+    });
+    input.on('error', reject);
+  });
 }
 
-function jsonLineToSample(line: string): MetricSample | 'skip' | undefined {
+/** Parses one line of k6's JSON output: a sample for a `Point`, 'skip' for a `Metric` declaration, undefined for anything else. */
+export function parseK6JsonLine(line: string): MetricSample | 'skip' | undefined {
   let parsed: JsonPointLine;
   try {
     parsed = JSON.parse(line) as JsonPointLine;
