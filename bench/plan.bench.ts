@@ -2,9 +2,9 @@
 //
 //   node --import tsx bench/plan.bench.ts [--repeat 20]
 //
-// Plans the story's event (50,000 users, 99 % within 60 s, 70 % mobile / 30 % web) stage by
-// stage and as the whole `herd plan` report, then the same curve at 10⁹ users, which must
-// plan in under a second. Prints the median and the slowest of the repeats.
+// Plans the story's event (50,000 users, 99 % within 60 s, 70 % mobile / 30 % web) twice: as
+// stages only, and as the whole `herd plan` report. Then plans the same curve at 10⁹ users,
+// which must take under a second. Prints the median and the slowest of the repeats.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPlanReport } from '../cli/plan/build-plan.ts';

@@ -34,7 +34,12 @@ export function renderColumnChart(values: readonly number[], options: ColumnChar
       }
       return BLOCKS[Math.max(0, Math.ceil(filled) - 1)];
     });
-    const label = row === heightRows - 1 ? axisLabel : row === 0 ? '0' : '';
+    let label = '';
+    if (row === heightRows - 1) {
+      label = axisLabel;
+    } else if (row === 0) {
+      label = '0';
+    }
     lines.push(`${label.padStart(labelWidth)} │${cells.join('')}`);
   }
   const from = `${Math.round(options.fromSeconds)} s`;

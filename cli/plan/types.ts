@@ -47,10 +47,10 @@ export interface TotalPlanReport {
   plannedIterations: number;
 }
 
-/** What a fleet of `servers` sustains under the plan's latency assumptions. */
+/** The load a fleet of `servers` sustains under the plan's latency assumptions. */
 export interface FleetReport {
   servers: number;
-  /** Where `servers` came from: the `--servers` flag, or the servers the plan needs. */
+  /** Source of `servers`: the `--servers` flag, or the servers the plan needs. */
   serversSource: 'flag' | 'servers-needed';
   concurrencyPerServer: number;
   queueTimeoutSeconds: number;
@@ -83,7 +83,7 @@ export interface WhatIfRow {
   predictedRejectedShare: number;
 }
 
-/** plan.json. Times are seconds from the test start unless a field says otherwise. */
+/** plan.json. Times are seconds from the test start unless a field's name gives another unit. */
 export interface PlanReport {
   schemaVersion: 1;
   event: { name: string; file: string; scale: number; users: number };
@@ -91,7 +91,7 @@ export interface PlanReport {
   platforms: PlatformPlanReport[];
   total: TotalPlanReport;
   fleet: FleetReport;
-  /** What a run against the reference target with `fleet.servers` servers should measure at the peak. */
+  /** Expected measurements at the peak of a run against the reference target with `fleet.servers` servers. */
   prediction: TargetPrediction;
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];

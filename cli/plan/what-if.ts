@@ -1,6 +1,7 @@
 // `--what-if`: the plan of the same event under other choices, side by side.
 import { evenlySpacedWaves } from '../../lib/arrival/index.ts';
 import type { BundleFile, BundleStep, LoadedEvent } from '../../lib/event/index.ts';
+import { countRequests } from '../../lib/capacity/index.ts';
 import { buildPlanReport, type PlanSettings } from './build-plan.ts';
 import type { PlanReport, WhatIfRow } from './types.ts';
 
@@ -62,7 +63,7 @@ function toRow(label: string, report: PlanReport): WhatIfRow {
  */
 export function trimBundle(bundle: BundleFile, maxRequests: number): BundleFile {
   const steps: BundleStep[] = bundle.steps.map((step) => ('parallel' in step ? { parallel: { ...step.parallel, steps: [...step.parallel.steps] } } : step));
-  let count = steps.reduce((sum, step) => sum + ('request' in step ? 1 : 'parallel' in step ? step.parallel.steps.length : 0), 0);
+  let count = countRequests({ ...bundle, steps }).requests;
 
   for (let stepIndex = steps.length - 1; stepIndex >= 0 && count > maxRequests; stepIndex -= 1) {
     const step = steps[stepIndex];

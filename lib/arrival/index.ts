@@ -16,7 +16,7 @@ export { evenlySpacedWaves, sumWaveCurves, SHARE_SUM_TOLERANCE, type EvenWavesOp
 
 /**
  * Builds the arrival curve of `users` users from an event's `arrival` block.
- * For `model: trace`, `traceArrivalSeconds` holds the parsed trace (see `parseTraceCsv`).
+ * For `model: trace`, `traceArrivalSeconds` contains the parsed trace (see `parseTraceCsv`).
  * Throws `HerdUserError` (ARRIVAL_INVALID) listing every invalid field, named as in the event file.
  */
 export function createArrivalCurve(spec: ArrivalSpec, users: number, traceArrivalSeconds?: readonly number[]): ArrivalCurve {

@@ -6,8 +6,8 @@ import { ArrivalProblems, isPositiveNumber } from './problems.ts';
 /**
  * The sigma used when an arrival gives only `within` or only `medianSeconds`. With it,
  * "99 % of 50,000 users within 60 s" gives a median of 7.9 s and a peak of about
- * 4,200 users/s, the planning figures this project starts from; test/arrival/lognormal.test.ts
- * derives it.
+ * 4,200 users/s, the planning figures this project starts from. The derivation is in
+ * test/arrival/lognormal.test.ts.
  */
 export const DEFAULT_SIGMA = 0.87;
 

@@ -14,7 +14,7 @@ export interface TraceCurve extends ArrivalCurve {
 /**
  * Parses a trace CSV into arrival offsets in seconds, sorted as in the file.
  * - `timestamps`: the first column of each row is one arrival, in seconds from the test start.
- * - `per-second`: each row is either `count` (row i is second i) or `second,count`; the count
+ * - `per-second`: each row is either `count` (row i is second i) or `second,count`. The count
  *   of a second becomes evenly spaced arrivals inside that second.
  * A first row that is not numeric is taken as a header. Empty lines are skipped.
  * Throws `HerdUserError` (ARRIVAL_INVALID) naming `fileLabel` and the row for bad values, an
@@ -92,9 +92,9 @@ function readPerSecondCounts(rows: string[][], startRow: number, fileLabel: stri
 
 /**
  * Builds a curve from recorded arrival offsets, scaled to `users`.
- * The arrivals are counted in bins of `binSeconds`; λ(t) is linear between the bin centres (each
- * at count / binSeconds) and ramps from 0 over the first half bin and down to 0 over the last,
- * so the curve is continuous and stages can follow it. Arrivals must be sorted and at least 0.
+ * The arrivals are counted in bins of `binSeconds`. λ(t) is linear between the bin centres
+ * (each at count / binSeconds), and it ramps up from 0 over the first half bin and down to 0
+ * over the last one, so the curve is continuous and stages can follow it. Arrivals must be sorted and at least 0.
  */
 export function createTraceCurve(arrivalSeconds: readonly number[], users: number, binSeconds = 1): TraceCurve {
   const firstBinStartSeconds = Math.floor(arrivalSeconds[0] / binSeconds) * binSeconds;

@@ -44,7 +44,7 @@ export interface EvenWavesOptions {
   firstAtSeconds: number;
   /** Seconds from the first notification to the last one. Example: 600 for "over 10 minutes". */
   spanSeconds: number;
-  /** How each wave's audience arrives after its notification. */
+  /** Arrival shape of each wave's audience after its notification. */
   shape: LogNormalShape;
 }
 

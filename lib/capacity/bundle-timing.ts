@@ -36,9 +36,9 @@ export interface BundleTiming {
 }
 
 /**
- * Estimates a bundle's duration from per-request times. Steps run one after another; a parallel
+ * Estimates a bundle's duration from per-request times. Steps run one after another. A parallel
  * step starts its requests in the written order on at most `maxConcurrency` slots (all at once
- * without it), each as soon as a slot is free, and ends when its last request ends.
+ * without it), each as soon as a slot is free, and it ends when its last request ends.
  */
 export function estimateBundleTiming(bundle: BundleFile, requestMs: (request: RequestSpec) => number): BundleTiming {
   let elapsedMs = 0;

@@ -22,7 +22,7 @@ export interface PeakDemandInput {
   concurrencyPerServer: number;
 }
 
-/** What the peak asks of the backend. */
+/** The backend's load at the peak. */
 export interface PeakDemand {
   peakRequestsPerSecond: number;
   /** Little's law: requests in service at the peak = requests/s × mean service time. */
@@ -32,7 +32,7 @@ export interface PeakDemand {
   /**
    * Servers needed if every request of the peak second were in flight at once (each holding a
    * worker for a whole second): peak requests/s × 1 s / concurrency, unrounded. This is the
-   * planning meeting's rule of thumb, 4,200 × 22 / 17 ≈ 5,435; it overstates the need whenever
+   * planning meeting's rule of thumb, 4,200 × 22 / 17 ≈ 5,435. It overstates the need whenever
    * requests take less than a second.
    */
   serversIfPeakSecondInFlight: number;

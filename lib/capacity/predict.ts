@@ -10,7 +10,7 @@ export interface PlatformAtPeak {
   bundle: BundleFile;
 }
 
-/** What the planner predicts for one platform when it runs against the target at the peak. */
+/** The planner's prediction for one platform running against the target at the peak. */
 export interface PlatformPrediction {
   name: string;
   offeredUsersPerSecond: number;
@@ -20,7 +20,7 @@ export interface PlatformPrediction {
   admittedShare: number;
   /** Arrival to last essential response for an admitted user, in seconds (an estimate, see `predictAgainstTarget`). */
   timeToAdmitSeconds: number;
-  /** Requests per user that the target does not route to a worker (it answers them 404). */
+  /** Requests per user that the target does not route to a worker, so it returns 404 for them. */
   unroutedRequestsPerUser: number;
 }
 
@@ -34,7 +34,7 @@ export interface TargetPrediction {
   meanServiceSeconds: number;
   offeredRequestsPerSecond: number;
   admittedRequestsPerSecond: number;
-  /** Share of routed requests answered 503 by the proxy queue at the peak. */
+  /** Share of routed requests that get a 503 from the proxy queue at the peak. */
   rejectedShare: number;
   meanWaitSeconds: number;
   admittedUsersPerSecond: number;
@@ -48,9 +48,9 @@ export interface TargetPrediction {
 
 /**
  * Predicts what a run of the plan against the reference target measures at the peak: the
- * admitted users/s, the 503 share and the time to admit, from the M/M/c+D model of the proxy
- * queue with `servers × profile.workersPerServer` workers and the profile's mean service time
- * per route.
+ * admitted users/s, the 503 share and the time to admit. The source is the M/M/c+D model of
+ * the proxy queue, with `servers × profile.workersPerServer` workers and the profile's mean
+ * service time per route.
  * NOTE: the model treats the peak as a steady state and assumes every request of a bundle is
  * sent even after an earlier one failed, with independent 503s. The time to admit adds the mean
  * queue wait to each request's mean service time, so it underestimates the slowest of several
@@ -111,7 +111,7 @@ function predictPlatform(
   const essential = requests.filter((request) => request.essential !== false);
   const unroutedEssential = essential.filter((request) => serviceMsOf(request) === undefined).length;
   const routedEssential = essential.length - unroutedEssential;
-  // A request the target does not route is answered 404, so a user who needs one is never admitted.
+  // The target returns 404 for a request it does not route, so a user who needs one is never admitted.
   const admittedShare = unroutedEssential > 0 ? 0 : Math.pow(1 - rejectedShare, routedEssential);
   const timing = estimateBundleTiming(platform.bundle, (request) => {
     const serviceMs = serviceMsOf(request);

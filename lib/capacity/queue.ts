@@ -29,7 +29,7 @@ export interface ProxyQueueInput {
   workers: number;
   /** Mean time a request holds a worker, in seconds. */
   meanServiceSeconds: number;
-  /** Time a request may wait in the queue before the proxy answers 503, in seconds. Example: 5. */
+  /** Time a request may wait in the queue before the proxy returns 503, in seconds. Example: 5. */
   queueTimeoutSeconds: number;
 }
 
@@ -94,9 +94,9 @@ export function predictProxyQueue(input: ProxyQueueInput): ProxyQueuePrediction 
 }
 
 /**
- * The integrals of the offered-wait density without the factor λ·B·S, each multiplied by
- * `scale` (e^{−δτ} when δ > 0, else 1): K = ∫₀^∞ e^{…} (waiting at all), the tail beyond τ
- * (dropped), and ∫₀^τ x e^{δx} dx (wait of those served).
+ * Computes the integrals of the offered-wait density without the factor λ·B·S, each multiplied
+ * by `scale` (e^{−δτ} when δ > 0, else 1). They are K (the share that waits at all), the tail
+ * beyond τ (dropped) and ∫₀^τ x e^{δx} dx (the wait of those served).
  */
 function scaledIntegrals(delta: number, tau: number, capacityRate: number): { scale: number; kScaled: number; tailScaled: number; xWaitScaled: number } {
   const x = delta * tau;

@@ -3,13 +3,15 @@
 // k6 interpolates the rate linearly from one stage target to the next and starts the k-th
 // iteration when the integral of the rate reaches k. So a plan is a piecewise-linear rate
 // through knots (t_i, r_i), and the iterations it starts are floor(Σ (r_i + r_{i+1})/2 · Δt_i).
-// The knots are chosen adaptively: start from the curve's ends and its peak, then keep
-// splitting the segment whose linear interpolation strays furthest from λ(t) at its worst
-// sampled point, until every segment is within half the error budget and the users the chords
-// miss stay within a quarter of it, or the stage cap is reached. The rates are then scaled so
-// that the integral equals the user count, rounded to whole iterations per time unit (k6
-// requires integers: its Stage.Target is a null.Int), and nudged one unit at a time until the
-// integral lies between the user count and one iteration more.
+// The knots are chosen adaptively. They start at the curve's ends and its peak. Then the
+// segment whose chord strays furthest from λ(t) at a sampled point is split there, again and
+// again, until every chord is within half the error budget and the users the chords miss stay
+// within a quarter of it, or the stage cap is reached. The rates are then scaled so that the
+// integral equals the user count and rounded to whole iterations per time unit, because k6
+// requires integers: its documentation types stage targets and startRate as integers, and its
+// lib/executor code reads Stage.Target as a null.Int, which rejects 12.5 when decoding JSON.
+// Last, single targets move by one until the integral lies between the user count and one
+// iteration more.
 import type { ArrivalCurve } from '../arrival/types.ts';
 import { describeArrival } from '../arrival/describe.ts';
 import { HerdUserError } from '../user-error.ts';
@@ -28,10 +30,10 @@ const TIME_UNITS: TimeUnitChoice[] = [
 ];
 
 /**
- * Plans k6 ramping-arrival-rate stages for `curve`: the integral equals the curve's user
- * count to within one iteration (with `maxStages` of at least 2), and the rate stays within `maxShapeErrorFraction` of the
- * peak wherever the stage cap and the duration grid allow; `worstShapeErrorFraction` reports
- * what was reached. Without `durationUnit`, whole seconds are tried first and milliseconds
+ * Plans k6 ramping-arrival-rate stages for `curve`. With `maxStages` of at least 2, the
+ * integral equals the curve's user count to within one iteration. The rate stays within
+ * `maxShapeErrorFraction` of the peak wherever the stage cap and the duration grid allow, and
+ * `worstShapeErrorFraction` reports the error reached. Without `durationUnit`, whole seconds are tried first and milliseconds
  * used when seconds miss the error bound. Deterministic: the same curve and options give the
  * same plan.
  */
@@ -64,8 +66,8 @@ function planOnGrid(curve: ArrivalCurve, maxShapeErrorFraction: number, maxStage
     tickSeconds,
   };
 
-  // Half of the error budget goes to the chords; a quarter to the users the chords miss, which
-  // the final scaling spreads over every target; the rest to rounding targets to whole numbers.
+  // Half of the error budget goes to the chords. A quarter goes to the users the chords miss,
+  // because the final scaling spreads them over every target. The rest covers rounding.
   const knotTicks = chooseKnots(onTicks, startTick, endTick, Math.round(peakAtSeconds / tickSeconds), {
     maxStages: Math.max(1, maxStages - 1),
     allowedErrorRate: 0.5 * maxShapeErrorFraction * peakRatePerSecond,
@@ -246,13 +248,13 @@ function integralOf(targets: readonly number[], knotSeconds: readonly number[], 
 }
 
 /**
- * Scales the real-valued targets so that their integral equals `users`, rounds them to whole
- * numbers, then moves single targets by ±1 until the integral lies in [users, users + 1]:
- * first the knots with the largest influence on the integral, each only while it brings the
- * integral closer; then, if the integral is still too high, the lightest knots with a target
- * above 0 step down; and if it is too low, the last knot steps up. The last knot weighs at
- * most half an iteration (see the final stage in `planOnGrid`), so that always lands unless
- * the stage cap left no short final stage.
+ * Scales the real-valued targets so that their integral equals `users` and rounds them to
+ * whole numbers. Then it moves single targets by ±1 until the integral lies in
+ * [users, users + 1]. The knots with the largest influence on the integral go first, each only
+ * while it brings the integral closer. If the integral is still too high, the lightest knots
+ * with a target above 0 step down, and if it is too low, the last knot steps up. The last knot
+ * weighs at most half an iteration (see the final stage in `planOnGrid`), so this always lands
+ * unless the stage cap left no short final stage.
  */
 function wholeTargetsWithIntegral(realTargets: number[], knotSeconds: number[], timeUnitSeconds: number, users: number): number[] {
   const realIntegral = integralOf(realTargets, knotSeconds, timeUnitSeconds);

@@ -7,8 +7,8 @@ export interface VUSizingInput {
   /** Factor over Little's law for variation in iteration time. Default 1.5. */
   headroom?: number;
   /**
-   * Longest an iteration can take when the target is overloaded (for example the proxy's queue
-   * timeout times the sequential steps), in seconds. Sizes `maxVUs`; default `iterationSeconds`.
+   * Maximum iteration time when the target is overloaded (for example the proxy's queue timeout
+   * times the sequential steps), in seconds. Sizes `maxVUs`. Default: `iterationSeconds`.
    */
   maxIterationSeconds?: number;
 }
@@ -23,9 +23,9 @@ export interface VUSizing {
 
 /**
  * Sizes the VU pool by Little's law: iterations in progress = arrival rate × iteration time.
- * `preAllocatedVUs` covers the peak at the expected iteration time with headroom; `maxVUs`
- * covers it at `maxIterationSeconds` without headroom, so that an overloaded target shows up
- * as slow iterations, not as `dropped_iterations`. Both are at least 1.
+ * `preAllocatedVUs` covers the peak at the expected iteration time with headroom. `maxVUs`
+ * covers it at `maxIterationSeconds` without headroom, so an overloaded target shows up as
+ * slow iterations, not as `dropped_iterations`. Both are at least 1.
  */
 export function sizeVUs(input: VUSizingInput): VUSizing {
   const headroom = input.headroom ?? 1.5;

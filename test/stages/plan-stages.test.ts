@@ -69,9 +69,11 @@ test('stage integral equals users for random models', () => {
     assert.ok(Math.abs(plan.plannedIntegral - integral) < 1e-6, label);
     assert.ok(plan.stages.length <= 200, label);
     for (const stage of plan.stages) {
-      assert.ok(Number.isInteger(stage.target) && stage.target >= 0, `${label}: target ${stage.target}`);
+      assert.ok(Number.isInteger(stage.target), `${label}: target ${stage.target}`);
+      assert.ok(stage.target >= 0, `${label}: target ${stage.target}`);
     }
-    assert.ok(Number.isInteger(plan.startRate) && plan.startRate >= 0, label);
+    assert.ok(Number.isInteger(plan.startRate), label);
+    assert.ok(plan.startRate >= 0, label);
   }
 });
 
