@@ -72,7 +72,7 @@ export async function runGate(settings: GateSettings, clock: GateClock, log: (se
   // Phase 2: sample in rounds until one is quiet or the time runs out.
   const probe = settings.probe;
   try {
-    log(`Measuring ${probe.description}: ${settings.samplesPerRound} samples per round, ${settings.intervalMs} ms apart.`);
+    log(`Measuring ${probe.description}: ${countOf(settings.samplesPerRound, 'sample')} per round, ${settings.intervalMs} ms apart.`);
     await probe.start();
     return finish(await sampleUntilQuiet(probe, settings, clock, log, { startedMs, windowClosesAtMs, rounds }));
   } catch (error) {
@@ -121,7 +121,7 @@ async function sampleUntilQuiet(
   }
 
   const limitText = limits.windowClosesAtMs < waitEndsMs ? 'the quiet window closes before another round could end' : `the wait of ${formatNumber(settings.waitMs / 1000)} s ran out`;
-  return { verdict: 'not-now', reason: `The database stayed busy through ${limits.rounds.length} round(s), and ${limitText}.` };
+  return { verdict: 'not-now', reason: `The database stayed busy through ${countOf(limits.rounds.length, 'round')}, and ${limitText}.` };
 }
 
 function buildBaseline(
@@ -179,5 +179,9 @@ function describeSamples(round: BaselineRound, thresholds: Thresholds): string {
     const limitText = thresholds[name] === undefined || limit === undefined ? 'not judged' : `limit ${formatNumber(limit)}`;
     return `${METRIC_LABELS[name]} ${range} (${limitText})`;
   });
-  return `${round.samples.length} samples: ${parts.join(', ')}.`;
+  return `${countOf(round.samples.length, 'sample')}: ${parts.join(', ')}.`;
+}
+
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
