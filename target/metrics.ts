@@ -25,6 +25,11 @@ export interface TargetStats {
   faultsTotal: Record<FaultKind, number>;
   /** Connections closed on arrival because `maxConnections` connections were open. */
   connectionsDroppedTotal: number;
+  /**
+   * Time workers actually held requests, by route: the drawn service time plus timer lateness,
+   * which grows when the target's event loop is busy. Compare its mean with the profile's to check the model.
+   */
+  serviceTime: Partial<Record<RouteKey, { count: number; sumMs: number }>>;
 }
 
 /** Upper bounds, in seconds, of the queue wait histogram buckets; `+Inf` is implied. */
@@ -37,6 +42,7 @@ export class TargetCounters {
   serverErrorsTotal = 0;
   queueAbandonsTotal = 0;
   connectionsDroppedTotal = 0;
+  readonly serviceTime: Partial<Record<RouteKey, { count: number; sumMs: number }>> = {};
   readonly faultsTotal: Record<FaultKind, number> = { reset: 0, 'slow-body': 0, garbage: 0 };
   readonly #queueWaitBucketCounts = new Array<number>(queueWaitBucketsSeconds.length).fill(0);
   #queueWaitCount = 0;
@@ -46,6 +52,13 @@ export class TargetCounters {
   countResponse(route: RouteLabel, status: number): void {
     const byStatus = (this.requestsTotal[route] ??= {});
     byStatus[status] = (byStatus[status] ?? 0) + 1;
+  }
+
+  /** Records how long a worker held a request of `route`. */
+  observeServiceTime(route: RouteKey, heldMs: number): void {
+    const totals = (this.serviceTime[route] ??= { count: 0, sumMs: 0 });
+    totals.count += 1;
+    totals.sumMs += heldMs;
   }
 
   /** Records how long a request waited in the queue before a worker took it. */
@@ -62,7 +75,7 @@ export class TargetCounters {
   /** Renders every metric in the Prometheus text exposition format, version 0.0.4. */
   renderPrometheus(gauges: { queueDepth: number; workersBusy: number; workersTotal: number }): string {
     const lines: string[] = [];
-    const addMetric = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string, samples: string[]): void => {
+    const addMetric = (name: string, type: 'gauge' | 'counter' | 'histogram' | 'summary', help: string, samples: string[]): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples);
     };
 
@@ -92,6 +105,7 @@ export class TargetCounters {
       'Worker responses replaced by an injected fault, by kind.',
       faultKinds.map((kind) => `herd_target_faults_total{kind="${kind}"} ${this.faultsTotal[kind]}`),
     );
+    addMetric('herd_target_service_seconds', 'summary', 'Time workers held requests, by route: drawn service time plus timer lateness.', this.#renderServiceSamples());
     addMetric('herd_target_queue_wait_seconds', 'histogram', 'Time requests waited in the proxy queue before a worker took them.', this.#renderQueueWaitSamples());
     return `${lines.join('\n')}\n`;
   }
@@ -102,6 +116,15 @@ export class TargetCounters {
       for (const [status, count] of Object.entries(byStatus)) {
         samples.push(`herd_target_requests_total{route="${escapeLabelValue(route)}",status="${status}"} ${count}`);
       }
+    }
+    return samples;
+  }
+
+  #renderServiceSamples(): string[] {
+    const samples: string[] = [];
+    for (const [route, totals] of Object.entries(this.serviceTime)) {
+      const label = `{route="${escapeLabelValue(route)}"}`;
+      samples.push(`herd_target_service_seconds_sum${label} ${totals.sumMs / 1000}`, `herd_target_service_seconds_count${label} ${totals.count}`);
     }
     return samples;
   }

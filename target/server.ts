@@ -176,6 +176,7 @@ class TargetModel {
       queueAbandonsTotal: this.counters.queueAbandonsTotal,
       faultsTotal: { ...this.counters.faultsTotal },
       connectionsDroppedTotal: this.counters.connectionsDroppedTotal,
+      serviceTime: Object.fromEntries(Object.entries(this.counters.serviceTime).map(([route, totals]) => [route, { ...totals }])),
     };
   }
 
@@ -225,8 +226,10 @@ class TargetModel {
       return;
     }
     let routeResponse: RouteResponse | undefined;
+    let begunAtMs = 0;
     const ticket = this.pool.submit({
       begin: (queueWaitMs) => {
+        begunAtMs = performance.now();
         this.counters.observeQueueWait(queueWaitMs);
         routeResponse = this.#computeResponse({ route, pathname, authorization: request.headers.authorization, body });
         const vendorMs = routeResponse.callsVendor ? this.#vendorSampler.sampleMs() : 0;
@@ -236,6 +239,7 @@ class TargetModel {
         if (routeResponse === undefined) {
           return;
         }
+        this.counters.observeServiceTime(route, performance.now() - begunAtMs);
         if (routeResponse.status >= 500) {
           this.counters.serverErrorsTotal += 1;
         }

@@ -96,6 +96,11 @@ test('worker count caps concurrency', async () => {
   // Six requests on two workers take three rounds of 150 ms.
   assert.ok(elapsedMs >= 440, `six requests finished in ${elapsedMs} ms`);
   assert.equal(target.stats().workersTotal, 2);
+  const serviceTime = target.stats().serviceTime['event-page'];
+  assert.equal(serviceTime?.count, 6);
+  const meanServiceMs = (serviceTime?.sumMs ?? 0) / 6;
+  assert.ok(meanServiceMs >= 149, `mean hold ${meanServiceMs} ms under the fixed 150 ms`);
+  assert.ok(meanServiceMs < 600, `mean hold ${meanServiceMs} ms, far above the fixed 150 ms`);
 });
 
 test('servers multiply the workers', async () => {
@@ -308,6 +313,9 @@ test('metrics reflect the counters', async () => {
   assert.equal(valueOf('herd_target_requests_total', { route: 'api', status: '401' }), 1);
   assert.equal(valueOf('herd_target_requests_total', { route: 'not-found', status: '404' }), 1);
   assert.equal(valueOf('herd_target_queue_wait_seconds_count'), 2);
+  assert.equal(families.get('herd_target_service_seconds')?.type, 'summary');
+  assert.equal(valueOf('herd_target_service_seconds_count', { route: 'event-page' }), 1);
+  assert.ok((valueOf('herd_target_service_seconds_sum', { route: 'event-page' }) ?? 0) >= 0.199);
 });
 
 test('metrics show a queue while it builds', async () => {
