@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -10,6 +10,7 @@ import type { K8sGeneration } from '../../cli/k8s/generate.ts';
 import { formatSchemaErrors, loadTestRunSchema } from './testrun-schema.ts';
 
 const EVENT_PATH = 'scenarios/live-event.yaml';
+const EXAMPLES_DIRECTORY = 'deploy/k8s';
 const CLUSTER_TARGET = 'http://backend.staging.svc.cluster.local:8080';
 const ENVIRONMENT = { HERD_ALLOW_HOSTS: 'backend.staging.svc.cluster.local' };
 const schema = loadTestRunSchema();
@@ -136,4 +137,19 @@ test('oversized script is rejected', () => {
   const script = `// ${'x'.repeat(1024 * 1024)}\n`;
 
   assert.throws(() => generate([], script), { code: 'K8S_SCRIPT_TOO_LARGE' });
+});
+
+test('example manifests pass the CRD schema', () => {
+  const files = readdirSync(EXAMPLES_DIRECTORY).filter((name) => name.endsWith('.yaml'));
+  assert.ok(files.length > 0, `no YAML files in ${EXAMPLES_DIRECTORY}`);
+
+  for (const file of files) {
+    const testRuns = readDocuments(readFileSync(join(EXAMPLES_DIRECTORY, file), 'utf8')).filter((document) => document.kind === schema.kind);
+
+    assert.ok(testRuns.length > 0, `${file}: no TestRun`);
+    for (const testRun of testRuns) {
+      assert.equal(testRun.apiVersion, schema.apiVersion, file);
+      assert.equal(schema.validate(testRun), true, `${file}:\n${formatSchemaErrors(schema.validate.errors)}`);
+    }
+  }
 });

@@ -55,7 +55,8 @@ export function formatSchemaErrors(errors: ErrorObject[] | null | undefined): st
 function createKubernetesAjv(): Ajv {
   // strictTypes is off because the CRD pairs `anyOf: [integer, string]` with a string `pattern` on
   // int-or-string fields, and Kubernetes applies that pattern to strings only. The rest of strict mode stays on.
-  const ajv = new Ajv({ strict: true, strictTypes: false, allErrors: true });
+  // The schema embeds three full pod specs; skipping code optimisation roughly halves its compile time.
+  const ajv = new Ajv({ strict: true, strictTypes: false, allErrors: true, code: { optimize: false } });
 
   ajv.addFormat('int32', { type: 'number', validate: (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (value: number) => Number.isSafeInteger(value) });
