@@ -66,7 +66,8 @@ export function redactHeaders<T extends string | string[]>(headers: Record<strin
  */
 export function redactUrl(url: string): string {
   const withoutUserInfo = url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#@]*@/, `$1${REDACTED}@`);
-  return withoutUserInfo.replace(/([?&#;])([^=&#?\s]+)=([^&#\s]*)/g, (match: string, separator: string, name: string) => {
+  // A value ends at a comma too, because URLs sit inside CSV lines and raw commas are rare in tokens.
+  return withoutUserInfo.replace(/([?&#;])([^=&#?\s,]+)=([^&#\s,]*)/g, (match: string, separator: string, name: string) => {
     return isSensitiveParameterName(safeDecode(name)) ? `${separator}${name}=${REDACTED}` : match;
   });
 }

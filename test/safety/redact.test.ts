@@ -72,6 +72,12 @@ test('free text loses recognisable credentials', () => {
   assert.match(redacted, /Authorization: Bearer \[REDACTED\]/);
 });
 
+test('CSV columns after a URL survive', () => {
+  const line = 'http_reqs,1700000000,1,GET,http://127.0.0.1:8080/feed?token=abc&page=2,200,feed';
+
+  assert.equal(redactText(line), `http_reqs,1700000000,1,GET,http://127.0.0.1:8080/feed?token=${REDACTED}&page=2,200,feed`);
+});
+
 test('prose about tokens stays readable', () => {
   assert.equal(redactText('refreshing the bearer token failed'), 'refreshing the bearer token failed');
 });
