@@ -1,14 +1,11 @@
 // `herd target`: serves the reference target on loopback until SIGINT or SIGTERM.
 import { parseArgs } from 'node:util';
 import { HerdUserError } from '../lib/user-error.ts';
-import { parseFaultList } from '../target/faults.ts';
-import { profiles } from '../target/profiles.ts';
-import { startTarget, type RunningTarget } from '../target/server.ts';
-import { validateTargetOptions, type OptionNames, type StartTargetOptions } from '../target/target-config.ts';
+import { parseFaultList, profiles, startTarget, validateTargetOptions, type OptionNames, type RunningTarget, type StartTargetOptions } from '../target/index.ts';
 
 const usage = `Usage: herd target [options]
 
-Serves a model of the live-event stack on loopback: a proxy queue that answers 503 after a
+Serves a model of the live-event stack on loopback: a proxy queue that responds 503 after a
 timeout, in front of servers of serial workers with per-route latencies. Prints one line with
 the URL once it listens, and runs until SIGINT (Ctrl-C) or SIGTERM.
 

@@ -6,7 +6,7 @@ import type { RandomSource } from './latency.ts';
 /** A fault that replaces or slows down one worker response. */
 export type FaultKind = 'reset' | 'slow-body' | 'garbage';
 
-/** Every fault kind, in the order `--faults` lists them. */
+/** Every fault kind; the share of each is drawn from one uniform number in this order. */
 export const faultKinds: readonly FaultKind[] = ['reset', 'slow-body', 'garbage'];
 
 /**
@@ -24,7 +24,7 @@ export interface FaultOptions {
   slowBodyByteIntervalMs?: number;
 }
 
-/** What a fault sends in place of an HTTP response: a broken status line and binary noise. */
+/** Bytes the garbage fault sends in place of an HTTP response: a malformed status line and binary noise. */
 const garbageBytes = Buffer.concat([Buffer.from('HTTP/1.1 2x0 \u0000garbage\r\n'), Buffer.from([0xff, 0xfe, 0x00, 0x13, 0x0d]), Buffer.from('\r\n\r\n')]);
 
 /** Draws faults for worker responses and carries them out. */

@@ -2,7 +2,7 @@
 import { faultKinds, type FaultKind } from './faults.ts';
 import type { RouteKey } from './profiles.ts';
 
-/** The `route` label of a response: a pool route, or one of the routes answered outside the pool. */
+/** The `route` label of a response: a pool route, or one of the routes served outside the pool. */
 export type RouteLabel = RouteKey | 'health' | 'metrics' | 'not-found';
 
 /** A snapshot of the target's state and counters since it started. */
@@ -87,7 +87,7 @@ export class TargetCounters {
       `herd_target_workers_total ${gauges.workersTotal}`,
     ]);
     addMetric('herd_target_requests_total', 'counter', 'Responses sent, by route and HTTP status code.', this.#renderRequestSamples());
-    addMetric('herd_target_queue_timeouts_total', 'counter', 'Requests the proxy answered with 503 after they waited the queue timeout.', [
+    addMetric('herd_target_queue_timeouts_total', 'counter', 'Requests the proxy rejected with 503 after they waited the queue timeout.', [
       `herd_target_queue_timeouts_total ${this.queueTimeoutsTotal}`,
     ]);
     addMetric('herd_target_server_errors_total', 'counter', 'Responses with a 5xx status sent by workers, not by the proxy.', [

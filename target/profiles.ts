@@ -24,11 +24,14 @@ export interface TargetProfile {
   name: string;
   /** Requests one server processes at the same time: one per worker process (or per async slot). */
   workersPerServer: number;
-  /** How long a request may wait in the proxy queue before the proxy answers 503. Default 5000. */
+  /** How long a request may wait in the proxy queue before the proxy responds 503; 5000 in both built-in profiles. */
   queueTimeoutMs: number;
   /** Lifetime of an access token issued by `POST /auth/refresh`, in seconds. */
   tokenLifetimeSeconds: number;
-  /** Time a worker holds a request of each route, excluding the vendor call. */
+  /**
+   * Time a worker holds a request of each route, excluding the vendor call. A rejected request
+   * (400 or 401) holds its worker just as long, as in an application that checks input after its framework has started.
+   */
   routes: Record<RouteKey, LatencySpec>;
   /** The streaming vendor's registration call, which `vendor-register` waits on while holding its worker. */
   vendor: LatencySpec;
@@ -42,8 +45,8 @@ export interface TargetProfile {
  * The latencies are estimates of what such a stack shows under moderate load, not measurements:
  * a templated HTML page with a few database reads (median 40 ms), a token refresh with one write
  * (25 ms), a vendor registration with its own bookkeeping (60 ms) plus the vendor's HTTP call
- * (80 ms), small cached JSON calls (15 to 20 ms) and static files (3 ms). The p99 is five to
- * seven times the median, the spread that garbage collection and lock waits typically add.
+ * (80 ms), small cached JSON calls (15 to 20 ms) and static files (3 ms). Each p99 is set at five
+ * to seven times its median, an estimate of the tail that garbage collection and lock waits add.
  */
 export const legacyProfile: TargetProfile = {
   name: 'legacy',
@@ -63,9 +66,9 @@ export const legacyProfile: TargetProfile = {
 
 /**
  * An asynchronous stack (an event loop or green threads per server) that keeps 2000 requests
- * in flight per server with short service times. Engine benchmarks use it so that the target,
- * not its worker count, sets the ceiling. Latencies are estimates, chosen a few times shorter
- * than the legacy ones.
+ * in flight per server with short service times. Engine benchmarks use it so that the target's
+ * CPU, not its worker count, sets the ceiling. The latencies are estimates, about five times
+ * shorter than the legacy ones.
  */
 export const highConcurrencyProfile: TargetProfile = {
   name: 'high-concurrency',
@@ -126,8 +129,8 @@ export function countWorkers(profile: TargetProfile, servers: number): number {
 }
 
 /**
- * Maps a request to the route the target serves it with, or `undefined` when the target answers
- * 404 (or serves it outside the worker pool, as for `/health` and `/metrics`).
+ * Returns the pool route that serves a request, or `undefined` for requests outside the worker
+ * pool: `/health`, `/metrics` and everything the target rejects with 404.
  * `path` may be a path or an absolute URL; its query string and fragment are ignored, and the
  * method is case-insensitive. Example: `classifyRoute('GET', '/events/launch-42?ref=push')`
  * returns `'event-page'`.

@@ -1,5 +1,5 @@
 // The responses a worker sends for each pool route. A worker computes the response when it takes
-// the request (so a token is checked at that moment) and sends it when its hold time ends.
+// the request, so a token is checked at that moment, and sends it when its hold time ends.
 import { randomUUID } from 'node:crypto';
 import type { RouteKey } from './profiles.ts';
 import type { TokenAuthority, TokenRejection } from './tokens.ts';
@@ -19,7 +19,7 @@ export interface RouteResponse {
   contentType: string;
   body: string | Buffer;
   headers?: Record<string, string>;
-  /** True when the worker also waits on the vendor call before it answers. */
+  /** True when the worker also waits on the vendor call before it responds. */
   callsVendor: boolean;
 }
 

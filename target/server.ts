@@ -1,5 +1,5 @@
-// The reference target's HTTP server: /health and /metrics answered at once, every other route
-// through the proxy queue and a worker, unknown paths answered 404 by the proxy.
+// The reference target's HTTP server. It serves /health and /metrics at once, sends every other
+// route through the proxy queue and a worker, and rejects unknown paths with 404 at the proxy.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HerdUserError } from '../lib/user-error.ts';
 import { FaultInjector, type FaultOptions } from './faults.ts';

@@ -53,7 +53,7 @@ async function issueToken(target: RunningTarget): Promise<string> {
   return (JSON.parse(response.body) as { accessToken: string }).accessToken;
 }
 
-test('queue timeout answers 503 and counts it', async () => {
+test('queue timeout sends 503 and counts it', async () => {
   const target = await start({ profile: fixedProfile(400), workersPerServer: 1, queueTimeoutMs: 100 });
   const responses = await Promise.all([send(target, 'GET', '/events/e1'), sleep(20).then(() => send(target, 'GET', '/events/e2')), sleep(40).then(() => send(target, 'GET', '/static/a.css'))]);
 
@@ -124,7 +124,7 @@ test('queued requests are served in arrival order', async () => {
   assert.deepEqual(finishOrder, [0, 1, 2, 3, 4]);
 });
 
-test('routes answer with their documented shapes', async () => {
+test('routes return their documented shapes', async () => {
   const target = await start({ profile: fixedProfile(1) });
   const token = await issueToken(target);
 
