@@ -36,8 +36,15 @@ interface FaultRun {
   elapsedMs: number;
 }
 
-async function runAgainst(server: FaultServer): Promise<FaultRun> {
+/** Changes to one fault run: where the CSV goes, and a signal that stops the run as Ctrl-C does. */
+interface FaultRunOptions {
+  csvPath?: string;
+  signal?: AbortSignal;
+}
+
+async function runAgainst(server: FaultServer, runOptions: FaultRunOptions = {}): Promise<FaultRun> {
   const directory = mkdtempSync(join(tmpdir(), 'herd-faults-'));
+  const csvPath = runOptions.csvPath ?? join(directory, 'samples.csv');
   const scriptPath = join(directory, 'fault.js');
   writeFileSync(scriptPath, FAULT_SCRIPT);
   const stdout: string[] = [];
@@ -47,12 +54,12 @@ async function runAgainst(server: FaultServer): Promise<FaultRun> {
   const { exitCode } = await runScript({
     scriptPath,
     env: { TARGET: server.url },
-    outputs: [`csv=${join(directory, 'samples.csv')}`],
+    outputs: [`csv=${csvPath}`],
     summaryExport: join(directory, 'summary.json'),
     quiet: true,
     writeStdout: (text) => stdout.push(text),
     writeStderr: (text) => stderr.push(text),
-    signal: AbortSignal.timeout(20_000),
+    signal: runOptions.signal ?? AbortSignal.timeout(20_000),
   });
   const elapsedMs = performance.now() - startMs;
 
@@ -60,7 +67,7 @@ async function runAgainst(server: FaultServer): Promise<FaultRun> {
     exitCode,
     stdout: stdout.join(''),
     stderr: stderr.join(''),
-    csvRows: readCsv(join(directory, 'samples.csv')),
+    csvRows: runOptions.csvPath === undefined ? readCsv(csvPath) : [],
     summaryExport: JSON.parse(readFileSync(join(directory, 'summary.json'), 'utf8')),
     elapsedMs,
   };
@@ -138,3 +145,43 @@ test('run survives a garbage-speaking target', async () => {
     await server.close();
   }
 });
+
+test('interrupted run writes what it has', async () => {
+  // The slow target keeps requests in flight, so the interrupt lands mid-run as Ctrl-C would.
+  const server = await startSlowServer({ byteIntervalMs: 5 });
+  try {
+    const run = await runAgainst(server, { signal: AbortSignal.timeout(400) });
+    const requestRows = run.csvRows.filter((row) => row.metric_name === 'http_reqs');
+
+    assert.notEqual(run.exitCode, 0);
+    assert.match(run.stderr, /interrupt/);
+    assert.match(run.stdout, /http_reqs/);
+    assert.ok(requestRows.length > 0, 'requests finished before the interrupt are in the CSV');
+    assert.ok(requestRows.length < ARRIVALS, `${requestRows.length} requests: the run stopped early`);
+    assert.equal(run.summaryExport.metrics.http_reqs.count, requestRows.length);
+  } finally {
+    await server.close();
+  }
+});
+
+const FULL_DEVICE_PATH = '/dev/full';
+
+test(
+  'full disk ends the run with a summary',
+  {
+    skip: existsSync(FULL_DEVICE_PATH) ? false : `${FULL_DEVICE_PATH} (writes fail with ENOSPC) exists on Linux only`,
+    todo: 'a CSV write that fails with ENOSPC is an unhandled error event in the engine and ends the process',
+  },
+  async () => {
+    const server = await startDyingServer({ answeredRequests: 1000 });
+    try {
+      const run = await runAgainst(server, { csvPath: FULL_DEVICE_PATH });
+
+      assert.match(run.stdout, /http_reqs/);
+      assert.match(run.stderr, /no space|ENOSPC/i);
+      assert.equal(run.summaryExport.metrics.http_reqs.count, ARRIVALS);
+    } finally {
+      await server.close();
+    }
+  },
+);
