@@ -47,9 +47,24 @@ export function generateK8sManifests(flags: K8sFlags, environment: Record<string
   const parallelism = flags.parallelism === 'auto' ? sizing.parallelism : flags.parallelism;
   const warnings = collectWarnings(flags, sizing, parallelism);
 
+  const settings = buildTestRunSettings(flags, event, { targetUrl, target }, parallelism);
+  const objects = [buildScriptConfigMap(settings), buildTestRun(settings)];
+  return {
+    settings,
+    targetUrl,
+    objects,
+    yaml: renderManifests(objects),
+    manifestPath: join(flags.outDir, `${settings.name}.yaml`),
+    peak,
+    sizing,
+    warnings,
+  };
+}
+
+function buildTestRunSettings(flags: K8sFlags, event: LoadedEvent, checked: { targetUrl: string; target: ParsedTarget }, parallelism: number): TestRunSettings {
   const name = flags.name ?? checkTestRunName(`herd-${event.name.replace(/_/g, '-')}`, `the name derived from the event name "${event.name}" (pass --name)`);
   const scriptPath = flags.scriptPath ?? join('dist', `${event.name}.js`);
-  const settings: TestRunSettings = {
+  return {
     name,
     namespace: flags.namespace,
     parallelism,
@@ -60,29 +75,17 @@ export function generateK8sManifests(flags: K8sFlags, environment: Record<string
       memory: flags.runnerMemory,
       image: flags.runnerImage,
       env: [
-        { name: 'HERD_TARGET', value: targetUrl },
+        { name: 'HERD_TARGET', value: checked.targetUrl },
         { name: 'HERD_SCALE', value: String(flags.scale) },
         { name: 'HERD_MAX_ITERATION_SECONDS', value: String(flags.maxIterationSeconds) },
         // The script repeats the allow check inside k6; the runners need only the target's host.
-        { name: ALLOW_HOSTS_ENV_VAR, value: target.host.canonical },
+        { name: ALLOW_HOSTS_ENV_VAR, value: checked.target.host.canonical },
         ...flags.env,
       ],
       envFromSecrets: flags.envFromSecrets,
     },
     arguments: buildK6Arguments(name, flags.outputs),
     cleanup: flags.cleanup,
-  };
-
-  const objects = [buildScriptConfigMap(settings), buildTestRun(settings)];
-  return {
-    settings,
-    targetUrl,
-    objects,
-    yaml: renderManifests(objects),
-    manifestPath: join(flags.outDir, `${name}.yaml`),
-    peak,
-    sizing,
-    warnings,
   };
 }
 

@@ -25,7 +25,7 @@ export function formatK8sReport(generation: K8sGeneration, flags: K8sFlags): str
       `(${peak.platforms.map((platform) => `${platform.platform}: ${platform.requestsPerUser} requests per user`).join(', ')})`,
     `runners: ${flags.parallelism === 'auto' ? 'auto picked' : 'you set'} ${settings.parallelism}; the plan needs ${sizing.podsForRequestRate} for the request rate and ${sizing.podsForVUs} for maxVUs`,
     `  one runner of ${capacity.cpuCores} CPU and ${formatBytes(capacity.memoryBytes)} sustains about ${formatCount(capacity.requestsPerSecond)} requests/s ` +
-      `(estimate: ${REQUESTS_PER_SECOND_PER_CORE} per core at ${CPU_UTILIZATION_TARGET * 100} % CPU) and ${formatCount(capacity.vus)} VUs ` +
+      `(estimate: ${formatCount(REQUESTS_PER_SECOND_PER_CORE)} per core at ${CPU_UTILIZATION_TARGET * 100} % CPU) and ${formatCount(capacity.vus)} VUs ` +
       `(${MEMORY_BYTES_PER_VU / 1e6} MB each over ${RUNNER_BASE_MEMORY_BYTES / 1e6} MB, at ${MEMORY_UTILIZATION_TARGET * 100} % memory)`,
     `  each runner initialises about ${formatCount(preAllocatedVUsPerRunner)} VUs before the start (about ${initSeconds.toFixed(1)} s of CPU) and may grow to ${formatCount(maxVUsPerRunner)}`,
     '',
