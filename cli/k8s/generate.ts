@@ -136,13 +136,13 @@ function collectWarnings(flags: K8sFlags, sizing: ParallelismChoice, parallelism
   return warnings;
 }
 
-function readScriptFile(path: string, what: string, hint: string): ScriptFile {
+function readScriptFile(path: string, fileKind: string, hint: string): ScriptFile {
   if (!existsSync(path)) {
-    throw new HerdUserError('K8S_FILE_NOT_FOUND', `${what} ${path} not found; ${hint}.`);
+    throw new HerdUserError('K8S_FILE_NOT_FOUND', `${fileKind} ${path} not found; ${hint}.`);
   }
   const fileName = basename(path);
   if (!/^[-._a-zA-Z0-9]+$/.test(fileName)) {
-    throw new HerdUserError('K8S_FLAG_INVALID', `${what} name "${fileName}" cannot be a ConfigMap key; rename it to letters, digits, -, _ and . only.`, 2);
+    throw new HerdUserError('K8S_FLAG_INVALID', `${fileKind} name "${fileName}" cannot be a ConfigMap key; rename it to letters, digits, -, _ and . only.`, 2);
   }
   return { fileName, content: readFileSync(path) };
 }
