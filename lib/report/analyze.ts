@@ -13,7 +13,7 @@ import {
   type SampleStats, type TargetMetricsRow, type TimeSeriesRow, type Verdict,
 } from './types.ts';
 
-/** Where the samples of a run are: k6 CSV (what herd-test writes) or k6 JSON lines. */
+/** A run's sample file and its format: k6 CSV (what herd-test writes) or k6 JSON lines. */
 export interface SampleFile {
   path: string;
   format: 'csv' | 'jsonl';

@@ -22,7 +22,7 @@ export interface ReportFiles {
   dataJson: string;
 }
 
-/** What `buildReport` returns: the data it computed and where it wrote each printout. */
+/** Result of `buildReport`: the data it computed and the path of each file it wrote. */
 export interface ReportResult {
   data: ReportData;
   files: ReportFiles;

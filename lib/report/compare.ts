@@ -8,7 +8,7 @@ import { asRecord } from './run-folder.ts';
 import { ALL_PLATFORMS, type ReportData } from './types.ts';
 
 /**
- * How a quantity is compared. `share` values (0–1) compare by difference, so a tolerance of 0.05
+ * Comparison rule of a quantity. `share` values (0–1) compare by difference, so a tolerance of 0.05
  * allows 5 percentage points; `relative` values compare by ratio, so 0.05 allows 5 %.
  */
 export type ComparisonKind = 'share' | 'relative';
@@ -18,7 +18,7 @@ export interface ComparedQuantity {
   quantity: string;
   unit: '' | 'users/s' | 'ms';
   kind: ComparisonKind;
-  /** Which way is worse: a higher 503 share, a lower admitted share. */
+  /** Direction of a worsening: `higher` for the 503 share, `lower` for the admitted share. */
   worseWhen: 'higher' | 'lower';
   baseline: number | null;
   candidate: number | null;
@@ -47,7 +47,8 @@ function compareQuantity(quantity: string, unit: ComparedQuantity['unit'], kind:
     else if (baseline !== 0) change = candidate / baseline - 1;
   }
   // A tiny epsilon keeps a change of exactly the tolerance (after float rounding) from counting as a regression.
-  const worsening = change === null ? 0 : worseWhen === 'higher' ? change : -change;
+  let worsening = 0;
+  if (change !== null) worsening = worseWhen === 'higher' ? change : -change;
   return { quantity, unit, kind, worseWhen, baseline, candidate, change, regression: worsening > toleranceFraction + 1e-9 };
 }
 

@@ -24,7 +24,7 @@ export interface FromK6Options {
   planPath?: string;
 }
 
-/** The first non-blank byte of a file, which tells JSON lines (`{`) from CSV; undefined for an empty file. */
+/** Returns the first non-blank character of a file, `{` for JSON lines, or undefined for an empty file. */
 async function firstCharacter(path: string): Promise<string | undefined> {
   const handle = await open(path, 'r').catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

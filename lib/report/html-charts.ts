@@ -2,7 +2,7 @@
 // Building them here keeps the numbers testable without a browser.
 import { ALL_PLATFORMS, type ReportData, type TimeSeriesRow } from './types.ts';
 
-/** How a series is drawn; the page maps each style to a colour, width and dash pattern. */
+/** Drawing style of a series, which the page maps to a colour, width and dash pattern. */
 export type SeriesStyle = 'planned' | 'prediction' | 'good' | 'neutral' | 'warning' | 'bad' | 'alarm' | 'muted' | 'palette';
 
 /** One line of a chart. */
@@ -19,13 +19,13 @@ export interface ChartSeries {
 export interface ChartSpec {
   id: string;
   title: string;
-  /** What the chart shows and how to read it, one or two sentences under the title. */
+  /** Explanation under the title: what the chart shows and how to read it, in one or two sentences. */
   caption: string;
   yLabel: string;
   rightLabel?: string;
   timesUnixS: number[];
   series: ChartSeries[];
-  /** Why the chart has no data, shown in place of the chart when `timesUnixS` is empty. */
+  /** Reason the chart has no data, shown in place of the chart when `timesUnixS` is empty. */
   emptyReason?: string;
 }
 

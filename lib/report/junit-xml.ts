@@ -16,7 +16,7 @@ function formatTestCase(threshold: ThresholdResult): string {
 
 /**
  * Prints junit.xml: one test case per k6 threshold, failing when the threshold was crossed. Without
- * summary.json the thresholds are unknown, and a single skipped test case says so.
+ * summary.json the thresholds are unknown, and a single skipped test case states why.
  */
 export function formatJunitXml(report: ReportData): string {
   const suiteName = escapeXml(`k6 thresholds: ${report.title}`);

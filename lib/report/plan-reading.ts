@@ -11,10 +11,10 @@ export interface PlannedArrivals {
   totalUsers: number | undefined;
 }
 
-/** The numbers found in plan.json's `prediction`, as dotted paths such as `peak.admittedPerSecond`. */
+/** The numbers found in plan.json's `prediction`, as dotted paths such as `platforms.mobile.admittedUsersPerSecond`. */
 export interface PlanPrediction {
   values: Map<string, number>;
-  /** A predicted admitted-users-per-second series over plan time, when the prediction holds one. */
+  /** A predicted admitted-users-per-second series over plan time, when the prediction contains one. */
   admittedSeries: Array<{ tSeconds: number; admittedPerSecond: number }>;
 }
 
@@ -72,7 +72,7 @@ function timelinePoints(timeline: unknown[]): TimelinePoint[] {
   return points.sort((a, b) => a.tSeconds - b.tSeconds);
 }
 
-/** The rate at `second`: the point at that second when there is one, else linear between its neighbours. */
+/** Returns the rate at `second`: the point at that second when there is one, else linear between its neighbours. */
 function rateAt(points: TimelinePoint[], platform: string, second: number): number {
   let before: TimelinePoint | undefined;
   for (const point of points) {

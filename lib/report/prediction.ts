@@ -15,7 +15,7 @@ export function predictionKindOf(key: string): PredictionKind | undefined {
   return undefined;
 }
 
-/** The unit of a predicted value, from the key's ending: `…Ms`, `…Seconds`, or none. */
+/** Returns the unit of a predicted value from the key's ending: `…Ms`, `…Seconds`, or none. */
 function unitOf(key: string): PredictionItem['unit'] {
   if (/Ms$/.test(key)) return 'ms';
   if (/Seconds$/.test(key) && !/PerSecond$/i.test(key)) return 's';
@@ -44,7 +44,7 @@ function measuredValue(kind: PredictionKind, totals: PlatformTotals, unit: Predi
 /**
  * Returns one item per predicted number, with the whole-run measurement of the same quantity
  * where the report has one: the platform's when the key's path names a platform, else all of them.
- * `peakStartedByPlatform` holds the most iterations started in one second, per platform.
+ * `peakStartedByPlatform` contains the most iterations started in one second, per platform.
  */
 export function pairPrediction(prediction: PlanPrediction | undefined, totals: PlatformTotals[], peakStartedByPlatform: Map<string, number>): PredictionItem[] {
   if (prediction === undefined) return [];

@@ -132,6 +132,16 @@ export function readRunDescription(runJson: unknown): RunDescription {
 const TARGET_COLUMNS = ['time_unix_s', 'queue_depth', 'workers_busy', 'workers_total', 'queue_timeouts_total', 'requests_total'];
 
 /**
+ * Returns how much a counter grew since the previous reading: 0 for the first reading, and the
+ * whole value when the counter went down, because that means the target restarted from zero.
+ */
+function counterIncrease(previous: number | undefined, current: number): number {
+  if (previous === undefined) return 0;
+  if (current < previous) return current;
+  return current - previous;
+}
+
+/**
  * Parses target-metrics.csv (the target's /metrics read once a second) into rows whose
  * `queueTimeouts` and `requests` are per-second differences of the target's counters.
  * Rows with non-numeric cells are skipped and noted.
@@ -156,9 +166,8 @@ export function parseTargetMetrics(text: string, notes: ReportNote[]): TargetMet
       continue;
     }
     const [timeUnixS = 0, queueDepth = 0, workersBusy = 0, workersTotal = 0, timeoutsTotal = 0, requestsTotal = 0] = numbers;
-    // The first row has no predecessor, and a counter that went down means the target restarted: count from zero then.
-    const queueTimeouts = previous === undefined ? 0 : timeoutsTotal >= previous.timeouts ? timeoutsTotal - previous.timeouts : timeoutsTotal;
-    const requests = previous === undefined ? 0 : requestsTotal >= previous.requests ? requestsTotal - previous.requests : requestsTotal;
+    const queueTimeouts = counterIncrease(previous?.timeouts, timeoutsTotal);
+    const requests = counterIncrease(previous?.requests, requestsTotal);
     previous = { timeouts: timeoutsTotal, requests: requestsTotal };
     rows.push({ timeUnixS: Math.floor(timeUnixS), queueDepth, workersBusy, workersTotal, queueTimeouts, requests });
   }

@@ -4,11 +4,12 @@ import { LatencyHistogram } from './percentiles.ts';
 import { ALL_PLATFORMS, type MetricSample, type NameLatencyPoint, type NameLatencySeries, type TimeSeriesRow } from './types.ts';
 
 /**
- * Seconds a second's histograms stay open after a newer sample arrives. k6 and the built-in engine
- * flush buffered samples about once a second, so samples come out of order by a few seconds at most.
+ * Seconds a second's histograms stay open after a newer sample arrives. k6's CSV output writes
+ * buffered samples every `saveInterval` (1 s by default, per k6's CSV output docs), so samples
+ * usually come out of order by a second or two. Fifteen seconds is a margin, not a measurement.
  */
 const LATE_WINDOW_S = 15;
-/** The longest span, 7 days, whose empty seconds get rows of zeros. */
+/** Maximum span (7 days) whose empty seconds get rows of zeros. */
 const MAX_FILLED_SPAN_S = 7 * 24 * 3600;
 /** Request names beyond this many share one series, so that a URL used as a name cannot exhaust memory. */
 export const MAX_REQUEST_NAMES = 100;
@@ -47,7 +48,7 @@ export interface PlatformPercentiles {
   timeToAdmitP95Ms: number | null;
 }
 
-/** What TimeSeriesBuilder.finish returns: rows without planned arrivals, which the caller adds from plan.json. */
+/** Result of TimeSeriesBuilder.finish: rows without planned arrivals, which the caller adds from plan.json. */
 export interface BuiltTimeSeries {
   rows: TimeSeriesRow[];
   platforms: string[];
@@ -67,7 +68,7 @@ function emptyCounts(): Counts {
   };
 }
 
-/** The platform of a sample: its `platform` tag, else its `scenario` tag (one scenario per platform), else none. */
+/** Returns a sample's platform: its `platform` tag, else its `scenario` tag (one scenario per platform), else undefined. */
 export function platformOf(tags: Record<string, string>): string | undefined {
   return tags.platform ?? tags.scenario;
 }
@@ -159,7 +160,10 @@ export class TimeSeriesBuilder {
     const keys = platform === undefined ? [ALL_PLATFORMS] : [ALL_PLATFORMS, platform];
     for (const key of keys) openHistograms(bucket, key)[kind].record(sample.value);
 
-    const runMap = kind === 'latency' ? this.run.latency : kind === 'timeToAdmit' ? this.run.timeToAdmit : undefined;
+    // Schedule lag has no whole-run percentile in the report, so only latency and time to admit keep one.
+    let runMap: Map<string, LatencyHistogram> | undefined;
+    if (kind === 'latency') runMap = this.run.latency;
+    if (kind === 'timeToAdmit') runMap = this.run.timeToAdmit;
     if (runMap !== undefined) {
       for (const key of keys) histogramIn(runMap, key).record(sample.value);
     }

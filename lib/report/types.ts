@@ -91,7 +91,7 @@ export interface PlatformTotals {
   peakAdmittedPerSecond: number;
 }
 
-/** What the sample stream contained and which parts of it could not be used. */
+/** Counts of the sample stream: what it contained and what could not be used. */
 export interface SampleStats {
   format: 'csv' | 'jsonl' | 'none';
   samples: number;
@@ -109,7 +109,7 @@ export interface ThresholdResult {
   metric: string;
   expression: string;
   ok: boolean;
-  /** The summary's value of the aggregation the expression tests (such as `p(95)`), when the summary holds it. */
+  /** The summary's value of the aggregation the expression tests (such as `p(95)`), when the summary contains it. */
   observed: number | null;
 }
 
@@ -126,7 +126,7 @@ export interface TargetMetricsRow {
 /** The measured quantities a prediction can be paired with. */
 export type PredictionKind = 'peakAdmittedPerSecond' | 'peakStartedPerSecond' | 'admittedShare' | 'share503' | 'timeToAdmit';
 
-/** A number the plan predicted, beside what the run measured where the report knows the matching measurement. */
+/** A number the plan predicted, beside the run's measurement of the same quantity when the report has one. */
 export interface PredictionItem {
   /** Dotted path in plan.json's `prediction`, such as `platforms.mobile.admittedUsersPerSecond`. */
   key: string;
@@ -145,7 +145,7 @@ export interface ReportNote {
   problem: string;
 }
 
-/** The one-line answer at the top of every printer. */
+/** The one-line verdict at the top of every printer. */
 export interface Verdict {
   admittedUsers: number;
   /** Users the plan scheduled, or attempted plus dropped when there is no plan; null when nothing is known. */

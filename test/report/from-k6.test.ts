@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildRunFolderFromK6 } from '../../lib/report/from-k6.ts';
-import { K6_CSV_COLUMNS } from '../../lib/report/sample-sources.ts';
+import { K6_CSV_COLUMNS, parseK6Timestamp } from '../../lib/report/sample-sources.ts';
 import { ALL_PLATFORMS } from '../../lib/report/types.ts';
 import { isHerdUserError } from '../../lib/user-error.ts';
 import { generateSamples, planFor, summaryFor, toK6Csv, toK6JsonLines } from './synthetic-run.ts';
@@ -97,4 +97,20 @@ test('herd report rejects a run folder with --from-k6', () => {
 
   assert.equal(result.status, 2);
   assert.match(result.stderr, /--from-k6 builds its own run folder/);
+});
+
+test('timestamps parse in every k6 time format', () => {
+  const cases: Array<[format: string, cell: string]> = [
+    ['unix', '1796412722'],
+    ['unix_milli', '1796412722898'],
+    ['unix_micro', '1796412722898549'],
+    ['unix_nano', '1796412722898549367'],
+    ['rfc3339', '2026-12-04T19:32:02Z'],
+    ['rfc3339_nano', '2026-12-04T19:32:02.898549367Z'],
+  ];
+  for (const [format, cell] of cases) {
+    assert.equal(Math.floor(parseK6Timestamp(cell)), 1796412722, format);
+  }
+  assert.ok(Number.isNaN(parseK6Timestamp('')));
+  assert.ok(Number.isNaN(parseK6Timestamp('yesterday')));
 });

@@ -17,7 +17,7 @@ export interface SyntheticRunOptions {
   startUnixS: number;
   /** Users arriving in each second, per platform; the array length is the run length in seconds. */
   usersPerSecond: Record<string, number[]>;
-  /** Every n-th request of the vendor step answers 503 and its user is not admitted. */
+  /** Every n-th request of the vendor step returns 503 and its user is not admitted. */
   vendor503Every: number;
   /** Dropped iterations per second, per platform. */
   droppedPerSecond?: Record<string, number[]>;
@@ -146,7 +146,7 @@ export function summaryFor(samples: SyntheticSample[], admittedThreshold: string
   };
 }
 
-/** A plan.json with a per-second timeline matching `usersPerSecond` and a prediction. */
+/** Returns a plan.json with a per-second timeline matching `usersPerSecond` and a prediction. */
 export function planFor(usersPerSecond: Record<string, number[]>, predictedAdmittedPerSecond: number): unknown {
   const seconds = Math.max(...Object.values(usersPerSecond).map((series) => series.length));
   const timeline = [];
@@ -187,7 +187,7 @@ export async function writeRunFolder(dir: string, files: RunFolderFiles): Promis
   return dir;
 }
 
-/** A target-metrics.csv for the run's seconds, with a queue that builds up in the middle. */
+/** Returns a target-metrics.csv for the run's seconds, with a queue that builds up in the middle. */
 export function targetMetricsFor(startUnixS: number, seconds: number): string {
   const lines = ['time_unix_s,queue_depth,workers_busy,workers_total,queue_timeouts_total,requests_total'];
   let timeouts = 0;
