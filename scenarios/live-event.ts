@@ -3,11 +3,12 @@
 //
 // Environment: HERD_TARGET (base URL; default the event's target.baseUrl), HERD_SCALE (multiplies
 // the user count; default 1), HERD_MAX_ITERATION_SECONDS (longest a user may take against an
-// overloaded target, sizes maxVUs; default the estimate from the bundle's expectedLatencyMs),
+// overloaded target, sizes maxVUs; default 6 s for each request that waits on the one before it),
 // HERD_RESULTS_DIR (also write summary.txt and summary.json there).
 import { Rate, Trend } from 'k6/metrics';
 import { playBundle } from '../lib/bundle/index.ts';
 import { buildEventOptions } from '../lib/bundle/event-options.ts';
+import { openUserPool } from '../lib/bundle/user-pool.ts';
 import { textSummary, type SummaryData } from '../lib/report/index.ts';
 import event from './live-event.yaml';
 
@@ -23,11 +24,14 @@ export const options = buildEventOptions(event, {
   maxIterationSeconds: readPositiveNumber('HERD_MAX_ITERATION_SECONDS', '30'),
 });
 
+const userPool = openUserPool(event, plannedUsersByPlatform());
+
 /** One arriving user: plays the bundle of the platform named by the scenario's HERD_PLATFORM. */
 export async function playUser(): Promise<void> {
   // Read the per-iteration globals before the first await; everything per user stays in locals.
   const platform = __ENV.HERD_PLATFORM;
   const userId = `${platform}-${__VU}-${__ITER}`;
+  const poolRow = userPool === undefined ? {} : userPool.rowForCurrentUser(platform);
   const spec = event.platforms[platform];
   if (spec === undefined) {
     throw new Error(`HERD_PLATFORM is "${platform}", but the event has the platforms ${Object.keys(event.platforms).join(', ')}`);
@@ -37,7 +41,8 @@ export async function playUser(): Promise<void> {
     baseUrl,
     platform,
     // A refresh token made up per user, so that no credential is ever stored in a file.
-    variables: { ...(event.vars ?? {}), refreshToken: `refresh-${userId}`, userId, platform },
+    // Pool columns come last, so a pool can supply its own userId.
+    variables: { ...(event.vars ?? {}), refreshToken: `refresh-${userId}`, userId, platform, ...poolRow },
   });
   admitted.add(result.admitted, { platform });
   if (result.admitted) {
@@ -63,6 +68,14 @@ function readBaseUrl(): string {
     throw new Error(`no target: set HERD_TARGET to the backend's base URL, for example http://127.0.0.1:8080, or give target.baseUrl in the event file`);
   }
   return url.replace(/\/+$/, '');
+}
+
+function plannedUsersByPlatform(): Record<string, number> {
+  const users: Record<string, number> = {};
+  for (const [platform, plan] of Object.entries(options.herd.platforms)) {
+    users[platform] = plan.users;
+  }
+  return users;
 }
 
 function readPositiveNumber(name: string, example: string): number | undefined {

@@ -7,6 +7,14 @@ export interface TargetHandle {
   close(): Promise<void>;
 }
 
+function sumRequests(byRoute: Partial<Record<string, Record<number, number>>>): number {
+  let total = 0;
+  for (const byStatus of Object.values(byRoute)) {
+    for (const count of Object.values(byStatus ?? {})) total += count;
+  }
+  return total;
+}
+
 /** Starts the reference backend on a free loopback port and samples its gauges once a second. */
 export async function startReferenceTarget(options: { profile: string; servers: number; metricsCsvPath: string }): Promise<TargetHandle> {
   const target = await startTarget({ host: '127.0.0.1', port: 0, profile: options.profile, servers: options.servers });
@@ -17,7 +25,7 @@ export async function startReferenceTarget(options: { profile: string; servers: 
       workersBusy: stats.workersBusy,
       workersTotal: stats.workersTotal,
       queueTimeoutsTotal: stats.queueTimeoutsTotal,
-      requestsTotal: stats.requestsTotal,
+      requestsTotal: sumRequests(stats.requestsTotal),
     };
   });
   return {

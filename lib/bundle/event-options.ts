@@ -4,7 +4,7 @@
 import { createArrivalCurve } from '../arrival/index.ts';
 import type { LoadedEvent } from '../event/types.ts';
 import { planStages, sizeVUs, splitCurveByShare } from '../stages/index.ts';
-import { estimateBundleDurationMs } from './steps.ts';
+import { estimateBundleDurationMs, estimateOverloadedBundleSeconds } from './steps.ts';
 
 /** Metrics whose thresholds are repeated per platform, so the summary shows a row for each platform. */
 const perPlatformMetrics = ['herd_admitted', 'herd_time_to_admit'];
@@ -47,7 +47,7 @@ export interface EventOptionsSettings {
   exec?: string;
   /** Factor over Little's law for the VU pool, as `sizeVUs` takes it. Default: 1.5. */
   headroom?: number;
-  /** Longest a user's bundle may take against an overloaded target, in seconds; sizes `maxVUs`. Default: the estimate from `expectedLatencyMs`. */
+  /** Longest a user's bundle may take against an overloaded target, in seconds; sizes `maxVUs`. Default: `estimateOverloadedBundleSeconds` of the bundle. */
   maxIterationSeconds?: number;
 }
 
@@ -74,7 +74,7 @@ export function buildEventOptions(event: LoadedEvent, settings: EventOptionsSett
     const plan = planStages(platformCurve, {});
     const peakRatePerSecond = Math.max(plan.startRate, ...plan.stages.map((stage) => stage.target)) / plan.timeUnitSeconds;
     const iterationSeconds = estimateBundleDurationMs(spec.bundle.steps) / 1000;
-    const vus = sizeVUs({ peakRatePerSecond, iterationSeconds, headroom: settings.headroom, maxIterationSeconds: settings.maxIterationSeconds });
+    const vus = sizeVUs({ peakRatePerSecond, iterationSeconds, headroom: settings.headroom, maxIterationSeconds: settings.maxIterationSeconds ?? estimateOverloadedBundleSeconds(spec.bundle.steps) });
 
     scenarios[platform] = {
       executor: 'ramping-arrival-rate',

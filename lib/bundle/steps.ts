@@ -44,3 +44,31 @@ export function estimateBundleDurationMs(steps: readonly BundleStep[]): number {
   }
   return totalMs;
 }
+
+/**
+ * Seconds one request may take when the backend is overloaded: a proxy that drops a request
+ * after 5 s in its queue (as in front of the live-event servers) plus the service time.
+ */
+export const overloadedRequestSeconds = 6;
+
+/**
+ * Estimates the longest a user's bundle takes against an overloaded backend, in seconds: each
+ * request that must wait for the one before it (a sequential step, or a wave of a parallel
+ * group limited to `maxConcurrency`) may take `overloadedRequestSeconds`. Sizes `maxVUs`, so
+ * that a slow target shows up as slow iterations rather than as `dropped_iterations`.
+ */
+export function estimateOverloadedBundleSeconds(steps: readonly BundleStep[], requestSeconds = overloadedRequestSeconds): number {
+  let sequentialRequests = 0;
+  let pauseMs = 0;
+  for (const step of steps) {
+    if ('request' in step) {
+      sequentialRequests += 1;
+    } else if ('parallel' in step) {
+      const lanes = Math.min(step.parallel.maxConcurrency ?? step.parallel.steps.length, step.parallel.steps.length);
+      sequentialRequests += lanes === 0 ? 0 : Math.ceil(step.parallel.steps.length / lanes);
+    } else {
+      pauseMs += step.pause.durationMs;
+    }
+  }
+  return sequentialRequests * requestSeconds + pauseMs / 1000;
+}
