@@ -25,11 +25,14 @@ export interface TargetStats {
   faultsTotal: Record<FaultKind, number>;
   /** Connections closed on arrival because `maxConnections` connections were open. */
   connectionsDroppedTotal: number;
-  /**
-   * Time workers actually held requests, by route: the drawn service time plus timer lateness,
-   * which grows when the target's event loop is busy. Compare its mean with the profile's to check the model.
-   */
+  /** Modelled time workers held requests, by route: the drawn service times, vendor call included. */
   serviceTime: Partial<Record<RouteKey, { count: number; sumMs: number }>>;
+  /**
+   * How late the hold timers fired, over all completed holds. The pool makes up for lateness by
+   * starting the next queued job at the logical end of the hold, but a mean lag near the service
+   * times means the target's event loop is overloaded and its responses reach clients late.
+   */
+  timerLag: { count: number; sumMs: number; maxMs: number };
 }
 
 /** Upper bounds, in seconds, of the queue wait histogram buckets; `+Inf` is implied. */
@@ -43,6 +46,7 @@ export class TargetCounters {
   queueAbandonsTotal = 0;
   connectionsDroppedTotal = 0;
   readonly serviceTime: Partial<Record<RouteKey, { count: number; sumMs: number }>> = {};
+  readonly timerLag = { count: 0, sumMs: 0, maxMs: 0 };
   readonly faultsTotal: Record<FaultKind, number> = { reset: 0, 'slow-body': 0, garbage: 0 };
   readonly #queueWaitBucketCounts = new Array<number>(queueWaitBucketsSeconds.length).fill(0);
   #queueWaitCount = 0;
@@ -59,6 +63,13 @@ export class TargetCounters {
     const totals = (this.serviceTime[route] ??= { count: 0, sumMs: 0 });
     totals.count += 1;
     totals.sumMs += heldMs;
+  }
+
+  /** Records how late a hold timer fired, in ms. */
+  observeTimerLag(lateMs: number): void {
+    this.timerLag.count += 1;
+    this.timerLag.sumMs += lateMs;
+    this.timerLag.maxMs = Math.max(this.timerLag.maxMs, lateMs);
   }
 
   /** Records how long a request waited in the queue before a worker took it. */
@@ -105,7 +116,14 @@ export class TargetCounters {
       'Worker responses replaced by an injected fault, by kind.',
       faultKinds.map((kind) => `herd_target_faults_total{kind="${kind}"} ${this.faultsTotal[kind]}`),
     );
-    addMetric('herd_target_service_seconds', 'summary', 'Time workers held requests, by route: drawn service time plus timer lateness.', this.#renderServiceSamples());
+    addMetric('herd_target_service_seconds', 'summary', 'Modelled time workers held requests, by route.', this.#renderServiceSamples());
+    addMetric('herd_target_timer_lag_seconds', 'summary', 'How late hold timers fired; a mean near the service times means the target is overloaded.', [
+      `herd_target_timer_lag_seconds_sum ${this.timerLag.sumMs / 1000}`,
+      `herd_target_timer_lag_seconds_count ${this.timerLag.count}`,
+    ]);
+    addMetric('herd_target_timer_lag_max_seconds', 'gauge', 'Largest hold timer lag since the target started.', [
+      `herd_target_timer_lag_max_seconds ${this.timerLag.maxMs / 1000}`,
+    ]);
     addMetric('herd_target_queue_wait_seconds', 'histogram', 'Time requests waited in the proxy queue before a worker took them.', this.#renderQueueWaitSamples());
     return `${lines.join('\n')}\n`;
   }

@@ -176,6 +176,7 @@ class TargetModel {
       queueAbandonsTotal: this.counters.queueAbandonsTotal,
       faultsTotal: { ...this.counters.faultsTotal },
       connectionsDroppedTotal: this.counters.connectionsDroppedTotal,
+      timerLag: { ...this.counters.timerLag },
       serviceTime: Object.fromEntries(Object.entries(this.counters.serviceTime).map(([route, totals]) => [route, { ...totals }])),
     };
   }
@@ -226,20 +227,21 @@ class TargetModel {
       return;
     }
     let routeResponse: RouteResponse | undefined;
-    let begunAtMs = 0;
+    let holdMs = 0;
     const ticket = this.pool.submit({
       begin: (queueWaitMs) => {
-        begunAtMs = performance.now();
         this.counters.observeQueueWait(queueWaitMs);
         routeResponse = this.#computeResponse({ route, pathname, authorization: request.headers.authorization, body });
         const vendorMs = routeResponse.callsVendor ? this.#vendorSampler.sampleMs() : 0;
-        return this.#routeSamplers[route].sampleMs() + vendorMs;
+        holdMs = this.#routeSamplers[route].sampleMs() + vendorMs;
+        return holdMs;
       },
-      complete: () => {
+      complete: (lateMs) => {
         if (routeResponse === undefined) {
           return;
         }
-        this.counters.observeServiceTime(route, performance.now() - begunAtMs);
+        this.counters.observeServiceTime(route, holdMs);
+        this.counters.observeTimerLag(lateMs);
         if (routeResponse.status >= 500) {
           this.counters.serverErrorsTotal += 1;
         }

@@ -1,13 +1,18 @@
 // The proxy queue and the serial workers behind it. A request takes a free worker at once or
 // waits in one FIFO queue; after `queueTimeoutMs` in the queue the proxy gives up on it.
 // The pool costs timers, not CPU: one timer per request in service and one for the queue head.
+//
+// Timers fire late when the event loop is busy, so the pool keeps a logical clock per worker:
+// a worker becomes free at the time its hold should have ended, not when its timer fired, and
+// the next queued job starts at that time. A late timer therefore shortens the next hold in real
+// time, and a worker's throughput stays what the profile says as long as the lag stays bounded.
 
 /** A request as the pool sees it. The pool calls either `expire` or `begin` and then `complete`, unless it is closed first. */
 export interface PoolJob {
   /** Called when a worker takes the job; returns how long the worker holds it, in ms. */
   begin(queueWaitMs: number): number;
-  /** Called when the hold ends, just before the worker takes the next job. */
-  complete(): void;
+  /** Called when the hold ends, just before the worker takes the next job; `lateMs` is how late its timer fired. */
+  complete(lateMs: number): void;
   /** Called instead of `begin` when the job waited `queueTimeoutMs` without getting a worker. */
   expire(queueWaitMs: number): void;
 }
@@ -81,7 +86,7 @@ export class WorkerPool {
     }
 
     if (this.#busyWorkers < this.workerCount && this.#waitingCount === 0) {
-      this.#startJob(job, 0);
+      this.#startJob(job, this.#now(), 0);
       return startedTicket;
     }
 
@@ -108,30 +113,36 @@ export class WorkerPool {
     this.#waitingCount = 0;
   }
 
-  #startJob(job: PoolJob, queueWaitMs: number): void {
+  /** Starts `job` on a worker at the logical time `startedAtMs`, which may lie slightly in the past. */
+  #startJob(job: PoolJob, startedAtMs: number, queueWaitMs: number): void {
     this.#busyWorkers += 1;
     const holdMs = job.begin(queueWaitMs);
+    const endsAtMs = startedAtMs + holdMs;
     const timer = setTimeout(() => {
       this.#serviceTimers.delete(timer);
       this.#busyWorkers -= 1;
-      job.complete();
-      this.#dispatchWaiting();
-    }, holdMs);
+      job.complete(Math.max(0, this.#now() - endsAtMs));
+      this.#dispatchWaiting(endsAtMs);
+    }, Math.max(0, endsAtMs - this.#now()));
     this.#serviceTimers.add(timer);
   }
 
-  /** Gives free workers to the oldest waiting jobs, expiring those that waited too long. */
-  #dispatchWaiting(): void {
+  /**
+   * Gives the worker freed at the logical time `freedAtMs` to the oldest waiting job, expiring
+   * the jobs that had already waited the queue timeout by the time they would have started.
+   */
+  #dispatchWaiting(freedAtMs: number): void {
     while (this.#busyWorkers < this.workerCount) {
       const entry = this.#takeHead();
       if (entry === undefined) {
         break;
       }
-      const queueWaitMs = this.#now() - entry.enqueuedAtMs;
+      const startedAtMs = Math.max(freedAtMs, entry.enqueuedAtMs);
+      const queueWaitMs = startedAtMs - entry.enqueuedAtMs;
       if (queueWaitMs >= this.queueTimeoutMs) {
-        entry.job.expire(queueWaitMs);
+        entry.job.expire(this.#now() - entry.enqueuedAtMs);
       } else {
-        this.#startJob(entry.job, queueWaitMs);
+        this.#startJob(entry.job, startedAtMs, queueWaitMs);
       }
     }
     this.#armHeadTimer();

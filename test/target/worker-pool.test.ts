@@ -97,16 +97,49 @@ test('queued job expires after the queue timeout', async () => {
 test('expired job never reaches a worker', async () => {
   let nowMs = 0;
   const pool = new WorkerPool({ workerCount: 1, queueTimeoutMs: 100, now: () => nowMs });
-  const { log, job, settled } = createJobFactory(10);
+  const { log, job, settled } = createJobFactory(150);
   pool.submit(job('holder'));
   pool.submit(job('late'));
   pool.submit(job('later'));
-  // The fake clock jumps past the timeout before the holder's real 10 ms timer frees the worker.
-  nowMs = 150;
 
+  // The fake clock stays at 0, so the head timer never sees the waiters expire. When the holder's
+  // timer fires, the worker is free at the logical time 150, past the 100 ms timeout of both.
   await waitFor(() => settled() === 3, 2000);
   assert.deepEqual(log.begun, ['holder']);
   assert.deepEqual(log.expired, ['late', 'later']);
+  pool.close();
+});
+
+test('late timer shortens the next hold', async () => {
+  let nowMs = 0;
+  const pool = new WorkerPool({ workerCount: 1, queueTimeoutMs: 5000, now: () => nowMs });
+  const waitsMs: number[] = [];
+  const lagsMs: number[] = [];
+  const completedAtMs: number[] = [];
+  const timedJob = (holdMs: number): PoolJob => ({
+    begin(queueWaitMs) {
+      waitsMs.push(queueWaitMs);
+      return holdMs;
+    },
+    complete(lateMs) {
+      lagsMs.push(lateMs);
+      completedAtMs.push(performance.now());
+    },
+    expire() {
+      assert.fail('no job should expire');
+    },
+  });
+  pool.submit(timedJob(100));
+  pool.submit(timedJob(100));
+  // The clock runs 80 ms ahead of the first timer, as if the event loop had stalled that long.
+  nowMs = 180;
+
+  await waitFor(() => completedAtMs.length === 2, 2000);
+  assert.deepEqual(waitsMs, [0, 100]);
+  assert.equal(lagsMs[0], 80);
+  // The second job started at the logical time 100 and ends at 200, 20 ms after the stalled clock.
+  const secondHoldRealMs = completedAtMs[1] - completedAtMs[0];
+  assert.ok(secondHoldRealMs < 80, `second hold took ${secondHoldRealMs} ms of real time, not about 20`);
   pool.close();
 });
 
