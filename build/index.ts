@@ -1,6 +1,6 @@
 // The build: each scenarios/*.ts becomes one self-contained k6 script in dist/.
-import { readdirSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build, type BuildFailure, type Metafile, type Plugin } from 'esbuild';
 import { loadEvent } from '../lib/event/index.ts';
 import { HerdUserError } from '../lib/user-error.ts';
@@ -55,7 +55,7 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuiltS
       // because they avoid Node built-ins: papaparse's main file requires "stream", its browser file does not.
       mainFields: ['browser', 'module', 'main'],
       external: ['k6', 'k6/*'],
-      plugins: [eventFilePlugin],
+      plugins: [createEventFilePlugin(outDir)],
       metafile: true,
       logLevel: 'silent',
       legalComments: 'none',
@@ -78,28 +78,41 @@ export function listScenarioEntries(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-/** Turns `import event from './x.yaml'` into the event that loadEvent read and validated, with its bundles inlined. */
-const eventFilePlugin: Plugin = {
-  name: 'herd-event-files',
-  setup(pluginBuild) {
-    // The path esbuild sees is relative, because it ends up in a comment in the output; the absolute one travels in pluginData.
-    pluginBuild.onResolve({ filter: /\.ya?ml$/ }, (args) => {
-      const absolutePath = resolve(args.resolveDir, args.path);
-      return { path: relative(process.cwd(), absolutePath), namespace: 'herd-event', pluginData: absolutePath };
-    });
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'herd-event' }, (args) => {
-      try {
-        const event = loadEvent(args.pluginData as string);
-        return { contents: `export default ${JSON.stringify(event)};`, loader: 'js' };
-      } catch (error) {
-        if (error instanceof HerdUserError) {
-          return { errors: [{ text: error.message }] };
+/**
+ * Turns `import event from './x.yaml'` into the event that loadEvent read and validated, with its
+ * bundles inlined. A user pool CSV is copied into `outDir` beside the script, because the script
+ * reads it at run time with open(), which resolves paths from the script's folder.
+ */
+function createEventFilePlugin(outDir: string): Plugin {
+  return {
+    name: 'herd-event-files',
+    setup(pluginBuild) {
+      // The path esbuild sees is relative, because it ends up in a comment in the output; the absolute one travels in pluginData.
+      pluginBuild.onResolve({ filter: /\.ya?ml$/ }, (args) => {
+        const absolutePath = resolve(args.resolveDir, args.path);
+        return { path: relative(process.cwd(), absolutePath), namespace: 'herd-event', pluginData: absolutePath };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'herd-event' }, (args) => {
+        try {
+          const eventPath = args.pluginData as string;
+          const event = loadEvent(eventPath);
+          if (event.userPool !== undefined) {
+            const copiedName = `${event.name}.${basename(event.userPool.file)}`;
+            mkdirSync(outDir, { recursive: true });
+            copyFileSync(resolve(dirname(eventPath), event.userPool.file), join(outDir, copiedName));
+            event.userPool = { ...event.userPool, file: `./${copiedName}` };
+          }
+          return { contents: `export default ${JSON.stringify(event)};`, loader: 'js', watchFiles: [eventPath] };
+        } catch (error) {
+          if (error instanceof HerdUserError) {
+            return { errors: [{ text: error.message }] };
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
-  },
-};
+      });
+    },
+  };
+}
 
 function describeOutputs(metafile: Metafile): BuiltScript[] {
   const scripts: BuiltScript[] = [];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import Papa from 'papaparse';
 import { parseTraceCsv } from '../arrival/index.ts';
 import { HerdUserError } from '../user-error.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -7,7 +8,7 @@ import { formatDiagnostics } from './diagnostic.ts';
 import { displayPath, readBundleSource, resolveIncludePath, type IncludeReporter } from './bundle-source.ts';
 import { checkEventRules } from './rules.ts';
 import { checkAgainstSchema, type FileKind } from './schema-check.ts';
-import type { BundleFile, EventFile, LoadedEvent, TraceArrivalSpec } from './types.ts';
+import type { BundleFile, EventFile, LoadedEvent, TraceArrivalSpec, UserPoolSpec } from './types.ts';
 import { parseYamlSource, type YamlSource } from './yaml-source.ts';
 
 /** The outcome of checking one file: its data when valid, and every problem found. */
@@ -33,6 +34,12 @@ export function loadEvent(eventPath: string): LoadedEvent {
 
   const eventDirectory = dirname(eventPath);
   const eventVariableNames = Object.keys(readObject(event.source?.data, 'vars'));
+  const userPool = event.data?.userPool;
+  if (userPool !== undefined && event.source !== undefined) {
+    const pool = readUserPool(event.source, resolve(eventDirectory, userPool.file), userPool);
+    diagnostics.push(...pool.diagnostics);
+    eventVariableNames.push(...pool.columns);
+  }
   const platforms: LoadedEvent['platforms'] = {};
   for (const [platformName, platform] of Object.entries(readObject(event.source?.data, 'platforms'))) {
     const bundlePath = platform !== null && typeof platform === 'object' ? (platform as { bundle?: unknown }).bundle : undefined;
@@ -83,6 +90,46 @@ export function checkFile<T>(displayedPath: string, text: string, kind: FileKind
   }
   const diagnostics = checkAgainstSchema(source, kind);
   return { data: diagnostics.length === 0 ? (source.data as T) : undefined, source, diagnostics };
+}
+
+const maxListedPoolRows = 5;
+
+/**
+ * Reads a user pool CSV with a header row and checks that every row fills the required columns.
+ * Returns the columns that become placeholders; problems become diagnostics on `userPool.file`.
+ */
+function readUserPool(eventSource: YamlSource, poolPath: string, spec: UserPoolSpec): { columns: string[]; diagnostics: Diagnostic[] } {
+  const fieldPath = ['userPool', 'file'];
+  const fail = (rule: string, hint: string) => ({
+    columns: [],
+    diagnostics: [{ file: eventSource.file, ...eventSource.locate(fieldPath), fieldPath: fieldPath.join('.'), rule, hint }],
+  });
+  let text: string;
+  try {
+    text = readFileSync(poolPath, 'utf8');
+  } catch (error) {
+    return fail(`user pool cannot be read: ${displayPath(poolPath)} (${errorCode(error)})`, 'The path is relative to the event file.');
+  }
+
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy' });
+  const header = (parsed.meta.fields ?? []).filter((name) => name !== '');
+  const required = spec.columns ?? header;
+  const missing = required.filter((column) => !header.includes(column));
+  if (missing.length > 0) {
+    return fail(`${displayPath(poolPath)} has no column ${missing.map((column) => `"${column}"`).join(', ')} (header: ${header.join(', ') || 'empty'})`, 'Add the column to the header row, or remove it from userPool.columns.');
+  }
+  if (parsed.data.length === 0) {
+    return fail(`${displayPath(poolPath)} has a header but no rows`, 'Add one row per user the event may admit.');
+  }
+  // Row numbers count the header as row 1, as a spreadsheet shows them.
+  const emptyCells = parsed.data.flatMap((row, index) =>
+    required.filter((column) => (row[column] ?? '').trim() === '').map((column) => `row ${index + 2} column "${column}"`),
+  );
+  if (emptyCells.length > 0) {
+    const more = emptyCells.length > maxListedPoolRows ? ` and ${emptyCells.length - maxListedPoolRows} more` : '';
+    return fail(`${displayPath(poolPath)} has empty required cells: ${emptyCells.slice(0, maxListedPoolRows).join(', ')}${more}`, 'Fill them or remove those rows.');
+  }
+  return { columns: required, diagnostics: [] };
 }
 
 /** Reads and parses the trace CSV of a `trace` arrival; problems become diagnostics on `arrival.file`. */

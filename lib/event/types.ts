@@ -26,6 +26,24 @@ export interface EventFile {
   vars?: Record<string, string>;
   /** k6 thresholds, metric name → expressions. Example: `herd_admitted: ["rate>0.95"]`. */
   thresholds?: Record<string, string[]>;
+  userPool?: UserPoolSpec;
+}
+
+/**
+ * A CSV of users or ids, one row per arriving user and never the same row twice in a run. Each
+ * column becomes a `{{column}}` placeholder in the bundles.
+ */
+export interface UserPoolSpec {
+  /**
+   * CSV path relative to the event file. The first row names the columns.
+   * @minLength 1
+   */
+  file: string;
+  /**
+   * Columns every row must fill. Default: every column of the header row.
+   * @minItems 1
+   */
+  columns?: string[];
 }
 
 /** Where the load goes. The CLI's `--target` overrides `baseUrl`. */

@@ -62,3 +62,15 @@ test('invalid event file fails the build with its name', async () => {
 test('empty entry list is a user error', async () => {
   await assert.rejects(buildScenarios({ entries: [], outDir }), /no scenarios to build/);
 });
+
+test('user pool is copied beside the script', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herd-build-pool-'));
+  writeFileSync(join(dir, 'users.csv'), 'accountId\na-1\na-2\n');
+  writeFileSync(join(dir, 'web.yaml'), 'name: web\nsteps:\n  - request: { name: account, method: GET, path: "/accounts/{{accountId}}" }\n');
+  writeFileSync(join(dir, 'event.yaml'), 'name: pooled\nusers: 2\narrival: { model: lognormal, notificationAtSeconds: 0, medianSeconds: 1 }\nplatforms:\n  web: { share: 1, bundle: web.yaml }\nuserPool: { file: users.csv }\n');
+  writeFileSync(join(dir, 'pooled.ts'), "import event from './event.yaml';\nexport default function () { console.log(event.userPool); }\n");
+  const poolOutDir = join(dir, 'dist');
+  await buildScenarios({ entries: [join(dir, 'pooled.ts')], outDir: poolOutDir });
+  assert.equal(readFileSync(join(poolOutDir, 'pooled.users.csv'), 'utf8'), 'accountId\na-1\na-2\n');
+  assert.match(readFileSync(join(poolOutDir, 'pooled.js'), 'utf8'), /"file":\s*"\.\/pooled\.users\.csv"/);
+});

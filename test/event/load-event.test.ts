@@ -199,3 +199,33 @@ test('missing trace file names arrival.file', () => {
   const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': webBundle });
   assert.throws(() => loadEvent(join(dir, 'event.yaml')), /event\.yaml:3:\d+: arrival\.file: trace file cannot be read: .*gone\.csv/);
 });
+
+const poolBundle = 'name: web\nsteps:\n  - request: { name: account, method: GET, path: "/accounts/{{accountId}}" }\n';
+
+test('user pool columns become variables', () => {
+  const event = `${validEvent}userPool: { file: users.csv }\n`;
+  const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': poolBundle, 'users.csv': 'accountId,nickname\na-1,x\na-2,y\n' });
+  assert.deepEqual(loadEvent(join(dir, 'event.yaml')).userPool, { file: 'users.csv' });
+});
+
+test('user pool without a needed column fails', () => {
+  const event = `${validEvent}userPool: { file: users.csv, columns: [accountId] }\n`;
+  const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': poolBundle, 'users.csv': 'account,nickname\na-1,x\n' });
+  assert.throws(() => loadEvent(join(dir, 'event.yaml')), (error: Error) => {
+    assert.match(error.message, /event\.yaml:7:\d+: userPool\.file: .*users\.csv has no column "accountId" \(header: account, nickname\)/);
+    assert.match(error.message, /\{\{accountId\}\} has no value/, 'the bundle placeholder is reported too');
+    return true;
+  });
+});
+
+test('user pool empty cells are listed', () => {
+  const event = `${validEvent}userPool: { file: users.csv, columns: [accountId] }\n`;
+  const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': poolBundle, 'users.csv': 'accountId,nickname\na-1,x\n,y\n' });
+  assert.throws(() => loadEvent(join(dir, 'event.yaml')), /has empty required cells: row 3 column "accountId"/);
+});
+
+test('missing user pool file is reported', () => {
+  const event = `${validEvent}userPool: { file: gone.csv }\n`;
+  const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': webBundle });
+  assert.throws(() => loadEvent(join(dir, 'event.yaml')), /userPool\.file: user pool cannot be read: .*gone\.csv \(ENOENT\)/);
+});

@@ -51,6 +51,7 @@ const eventFields: Array<[string, unknown, unknown, RegExp]> = [
   ['target', { baseUrl: 'http://127.0.0.1:1', allow: ['example.test'] }, { baseUrl: 7 }, /^target\.baseUrl: must be of type string/],
   ['vars', { eventId: 'e1' }, { eventId: 1 }, /^vars\.eventId: must be of type string/],
   ['thresholds', { herd_admitted: ['rate>0.9'] }, { herd_admitted: 'rate>0.9' }, /^thresholds\.herd_admitted: must be of type array/],
+  ['userPool', { file: 'users.csv', columns: ['accountId'] }, { file: 'users.csv', columns: [] }, /^userPool\.columns: must NOT have fewer than 1 items/],
 ];
 
 for (const [field, valid, invalid, rule] of eventFields) {
