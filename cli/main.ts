@@ -18,6 +18,7 @@ const commands: Record<string, CommandEntry> = {
   build: { summary: 'compile scenarios/*.ts into self-contained k6 scripts in dist/', load: () => import('./build-command.ts') },
   validate: { summary: 'check event and bundle files against the schema, with positions', load: () => import('./validate-command.ts') },
   'import-har': { summary: 'turn a HAR capture into a bundle file, scrubbed of secrets', load: () => import('./import-har-command.ts') },
+  new: { summary: 'scaffold an event with its bundles and scenario entry (herd new event NAME)', load: () => import('./new-command.ts') },
   'herd-test': { summary: 'plan, build, run against a target and write a results folder', load: () => import('./herd-test-command.ts') },
   report: { summary: 'rebuild a run folder\'s report (HTML, time series, JUnit), or build one from k6 output', load: () => import('./report-command.ts') },
   compare: { summary: 'compare two runs side by side; exit 1 on a regression beyond the tolerance', load: () => import('./compare-command.ts') },

@@ -1,0 +1,107 @@
+// The k6 side of an event file as a whole script: options with one ramping-arrival-rate scenario
+// per platform, the iteration function that plays one arriving user, and handleSummary. A
+// scenario file only imports its event and re-exports these; the build inlines the event.
+//
+// Environment: HERD_TARGET (base URL; default the event's target.baseUrl), HERD_SCALE (multiplies
+// the user count; default 1), HERD_MAX_ITERATION_SECONDS (longest a user may take against an
+// overloaded target, sizes maxVUs; default 6 s for each request that waits on the one before it),
+// HERD_RESULTS_DIR (also write summary.txt and summary.json there).
+import { Rate, Trend } from 'k6/metrics';
+import type { LoadedEvent } from '../event/types.ts';
+import { textSummary, type SummaryData } from '../report/index.ts';
+import { buildEventOptions, type EventOptions } from './event-options.ts';
+import { playBundle } from './play.ts';
+import { openUserPool } from './user-pool.ts';
+
+/** What a scenario file exports for k6: `options`, `playUser` (the scenarios' `exec`) and `handleSummary`. */
+export interface EventScript {
+  options: EventOptions;
+  playUser: () => Promise<void>;
+  handleSummary: (data: SummaryData) => Record<string, string>;
+}
+
+/**
+ * Creates the script of an event. Call it in the init context, because it reads __ENV and
+ * creates the metrics `herd_admitted` (Rate) and `herd_time_to_admit` (Trend, ms), both tagged by platform.
+ */
+export function createEventScript(event: LoadedEvent): EventScript {
+  /** Share of users who got every essential response, tagged by platform. */
+  const admitted = new Rate('herd_admitted');
+  /** Ms from a user's arrival to their last essential response, for admitted users only. */
+  const timeToAdmit = new Trend('herd_time_to_admit', true);
+
+  const baseUrl = readBaseUrl(event);
+
+  const options = buildEventOptions(event, {
+    scale: readPositiveNumber('HERD_SCALE', '0.02') ?? 1,
+    maxIterationSeconds: readPositiveNumber('HERD_MAX_ITERATION_SECONDS', '30'),
+  });
+
+  const userPool = openUserPool(event, plannedUsersByPlatform(options));
+
+  /** One arriving user: plays the bundle of the platform named by the scenario's HERD_PLATFORM. */
+  async function playUser(): Promise<void> {
+    // Read the per-iteration globals before the first await; everything per user stays in locals.
+    const platform = __ENV.HERD_PLATFORM;
+    const userId = `${platform}-${__VU}-${__ITER}`;
+    const spec = event.platforms[platform];
+    if (spec === undefined) {
+      throw new Error(`HERD_PLATFORM is "${platform}", but the event has the platforms ${Object.keys(event.platforms).join(', ')}`);
+    }
+    const poolRow = userPool === undefined ? {} : userPool.rowForCurrentUser(platform);
+
+    const result = await playBundle(spec.bundle, {
+      baseUrl,
+      platform,
+      // A refresh token made up per user, so that no credential is ever stored in a file.
+      // Pool columns come last, so a pool can supply its own userId.
+      variables: { ...(event.vars ?? {}), refreshToken: `refresh-${userId}`, userId, platform, ...poolRow },
+    });
+    admitted.add(result.admitted, { platform });
+    if (result.admitted) {
+      timeToAdmit.add(result.timeToAdmitMs, { platform });
+    }
+  }
+
+  return { options, playUser, handleSummary };
+}
+
+/** Prints k6's end-of-test summary and, with HERD_RESULTS_DIR, writes summary.txt and summary.json there. */
+function handleSummary(data: SummaryData): Record<string, string> {
+  const text = textSummary(data, { indent: ' ', enableColors: false });
+  const outputs: Record<string, string> = { stdout: `\n${text}\n` };
+  const resultsDir = __ENV.HERD_RESULTS_DIR;
+  if (resultsDir !== undefined && resultsDir !== '') {
+    outputs[`${resultsDir}/summary.txt`] = `${text}\n`;
+    outputs[`${resultsDir}/summary.json`] = `${JSON.stringify(data, null, 2)}\n`;
+  }
+  return outputs;
+}
+
+function readBaseUrl(event: LoadedEvent): string {
+  const url = __ENV.HERD_TARGET || (event.target && event.target.baseUrl);
+  if (url === undefined || url === '') {
+    throw new Error(`no target: set HERD_TARGET to the backend's base URL, for example http://127.0.0.1:8080, or give target.baseUrl in the event file`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function plannedUsersByPlatform(options: EventOptions): Record<string, number> {
+  const users: Record<string, number> = {};
+  for (const [platform, plan] of Object.entries(options.herd.platforms)) {
+    users[platform] = plan.users;
+  }
+  return users;
+}
+
+function readPositiveNumber(name: string, example: string): number | undefined {
+  const text = __ENV[name];
+  if (text === undefined || text === '') {
+    return undefined;
+  }
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new Error(`${name} must be a number greater than 0, such as ${example}, got "${text}"`);
+  }
+  return value;
+}
