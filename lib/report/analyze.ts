@@ -7,7 +7,7 @@ import { readPlannedArrivals, readPrediction, type PlannedArrivals } from './pla
 import { pairPrediction } from './prediction.ts';
 import { errorMessage, fileSizeBytes, isNotFound, parseTargetMetrics, readJsonFile, readRunDescription, readSummaryFacts, type SummaryFacts } from './run-folder.ts';
 import { endsWithoutNewline, readK6Csv, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
-import { TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
+import { LATE_WINDOW_S, TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
 import {
   ALL_PLATFORMS, type MetricSample, type PlatformTotals, type PredictionItem, type ReportData, type ReportNote,
   type SampleStats, type TargetMetricsRow, type TimeSeriesRow, type Verdict,
@@ -109,7 +109,7 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
   const firstRow = builder.firstRowUnixS;
   const plannedSeconds = planned === undefined ? 0 : Math.max(0, ...[...planned.perSecond.values()].map((values) => values.length));
   const series = builder.finish(firstRow === null || plannedSeconds === 0 ? undefined : firstRow + plannedSeconds - 1);
-  if (series.lateSamples > 0) notes.push({ file: 'samples.csv', problem: `${series.lateSamples} sample(s) arrived more than 15 s out of order; they are counted but left out of that second's percentiles` });
+  if (series.lateSamples > 0) notes.push({ file: 'samples.csv', problem: `${series.lateSamples} sample(s) arrived more than ${LATE_WINDOW_S} s out of order; they are counted but left out of that second's percentiles` });
   if (series.mergedNames > 0) notes.push({ file: 'samples.csv', problem: `more than 100 request names; ${series.mergedNames} request(s) with later names are shown as "(other names)"` });
   const stats: SampleStats = {
     format: sampleFile?.format ?? 'none',

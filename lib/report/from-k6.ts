@@ -9,7 +9,7 @@ import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
 import { buildReport, type ReportResult } from './build-report.ts';
 import { readJsonFile } from './run-folder.ts';
-import { K6_CSV_COLUMNS, parseK6JsonLine, type ReadCounters } from './sample-sources.ts';
+import { K6_CSV_COLUMNS, parseK6JsonLine, readCompleteRecords, type ReadCounters } from './sample-sources.ts';
 import type { MetricSample } from './types.ts';
 
 /** Options of `buildRunFolderFromK6`. */
@@ -115,16 +115,10 @@ async function convertJsonLinesToCsv(inputPath: string, outputPath: string, coun
     batch = [];
     await write(text);
   };
-  const input = createReadStream(inputPath, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let pending = '';
-  for await (const chunk of input) {
-    const lines = (pending + String(chunk)).split('\n');
-    pending = lines.pop() ?? '';
-    convertLines(lines, batch, counters);
+  for await (const text of readCompleteRecords(inputPath, false)) {
+    convertLines(text.split('\n'), batch, counters);
     await flush();
   }
-  convertLines([pending], batch, counters);
-  await flush();
   output.end();
   await once(output, 'finish');
 }

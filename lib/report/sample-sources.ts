@@ -33,8 +33,9 @@ export function parseExtraTags(cell: string, into: Record<string, string>): void
 /** Receives each sample as a reader parses it; called synchronously, so it needs no buffering. */
 export type SampleHandler = (sample: MetricSample) => void;
 
-// The file is read in pieces of this size: large enough to amortise the parser calls, small enough for bounded memory.
-const READ_CHUNK_BYTES = 1 << 20;
+// The file is read in pieces of this size: large enough to amortise the parser calls, small enough that
+// the parser's garbage per piece (an array of strings per row) stays small.
+const READ_CHUNK_BYTES = 1 << 18;
 // A line longer than this is not k6 output; the limit keeps a file without line breaks from filling memory.
 const MAX_LINE_BYTES = 64 << 20;
 
@@ -49,39 +50,45 @@ interface CsvLayout {
 
 /**
  * Yields the file's text in pieces that end at a record boundary: the last line break outside
- * double quotes, because a quoted CSV field may contain a line break.
- * The read stream's async iteration keeps reads in step with parsing (backpressure).
+ * double quotes when `quotedFields` is set (a quoted CSV field may contain a line break), else the
+ * last line break. The read stream's async iteration keeps reads in step with parsing (backpressure).
  */
-async function* readCompleteRecords(path: string): AsyncGenerator<string> {
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
-  let pending = '';
-  for await (const chunk of input as AsyncIterable<string>) {
-    const text = pending + chunk;
-    const end = lastRecordEnd(text);
+export async function* readCompleteRecords(path: string, quotedFields: boolean): AsyncGenerator<string> {
+  const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  // The unfinished tail is kept as a copied Buffer: a string sliced from the previous piece would keep
+  // that whole piece alive, and each piece the one before it, so memory would grow with the file.
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const bytes = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const end = quotedFields ? lastRecordEnd(bytes) : bytes.lastIndexOf(LINE_FEED);
     if (end < 0) {
-      pending = text;
+      pending = bytes;
       if (pending.length > MAX_LINE_BYTES) {
         input.destroy();
-        throw new HerdUserError('SAMPLES_NOT_K6_CSV', `${path} has a line longer than ${MAX_LINE_BYTES >> 20} MB, so it is not k6 CSV output. Write it with \`k6 run --out csv=FILE\`.`);
+        throw new HerdUserError('SAMPLES_NOT_K6_OUTPUT', `${path} has a line longer than ${MAX_LINE_BYTES >> 20} MB, so it is not k6 output. Write it with \`k6 run --out csv=FILE\` or \`--out json=FILE\`.`);
       }
       continue;
     }
-    pending = text.slice(end + 1);
-    yield text.slice(0, end + 1);
+    pending = Buffer.from(bytes.subarray(end + 1));
+    // A line feed byte never occurs inside a multi-byte UTF-8 character, so each piece decodes on its own.
+    yield bytes.toString('utf8', 0, end + 1);
   }
-  if (pending !== '') yield pending;
+  if (pending.length > 0) yield pending.toString('utf8');
 }
 
-/** Returns the index of the last line break that is not inside a double-quoted field, or -1. */
-function lastRecordEnd(text: string): number {
-  let end = text.lastIndexOf('\n');
-  while (end >= 0 && countQuotes(text, end) % 2 === 1) end = text.lastIndexOf('\n', end - 1);
+const LINE_FEED = 0x0a;
+const DOUBLE_QUOTE = 0x22;
+
+/** Returns the index of the last line feed that is not inside a double-quoted field, or -1. */
+function lastRecordEnd(bytes: Buffer): number {
+  let end = bytes.lastIndexOf(LINE_FEED);
+  while (end >= 0 && countQuotes(bytes, end) % 2 === 1) end = bytes.lastIndexOf(LINE_FEED, end - 1);
   return end;
 }
 
-function countQuotes(text: string, before: number): number {
+function countQuotes(bytes: Buffer, before: number): number {
   let count = 0;
-  for (let index = text.indexOf('"'); index >= 0 && index < before; index = text.indexOf('"', index + 1)) count += 1;
+  for (let index = bytes.indexOf(DOUBLE_QUOTE); index >= 0 && index < before; index = bytes.indexOf(DOUBLE_QUOTE, index + 1)) count += 1;
   return count;
 }
 
@@ -92,7 +99,7 @@ function countQuotes(text: string, before: number): number {
  */
 export async function readK6Csv(path: string, counters: ReadCounters, onSample: SampleHandler): Promise<void> {
   let layout: CsvLayout | undefined;
-  for await (const text of readCompleteRecords(path)) {
+  for await (const text of readCompleteRecords(path, true)) {
     // Parsing whole pieces with papaparse is far faster than iterating its Node stream row by row (about 15 times, measured).
     const rows = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true }).data;
     for (const row of rows) {
@@ -169,14 +176,9 @@ export async function readK6JsonLines(path: string, counters: ReadCounters, onSa
     if (sample === undefined) counters.malformedRows += 1;
     else onSample(sample);
   };
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
-  let pending = '';
-  for await (const chunk of input as AsyncIterable<string>) {
-    const lines = (pending + chunk).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) handleLine(line);
+  for await (const text of readCompleteRecords(path, false)) {
+    for (const line of text.split('\n')) handleLine(line);
   }
-  handleLine(pending);
 }
 
 /** Parses one line of k6's JSON output: a sample for a `Point`, 'skip' for a `Metric` declaration, undefined for anything else. */

@@ -6,9 +6,10 @@ import { ALL_PLATFORMS, type MetricSample, type NameLatencyPoint, type NameLaten
 /**
  * Seconds a second's histograms stay open after a newer sample arrives. k6's CSV output writes
  * buffered samples every `saveInterval` (1 s by default, per k6's CSV output docs), so samples
- * usually come out of order by a second or two. Fifteen seconds is a margin, not a measurement.
+ * usually come out of order by a second or two. Five seconds is a margin, not a measurement,
+ * and each open second costs memory (a histogram per platform, metric and request name).
  */
-const LATE_WINDOW_S = 15;
+export const LATE_WINDOW_S = 5;
 /** Maximum span (7 days) whose empty seconds get rows of zeros. */
 const MAX_FILLED_SPAN_S = 7 * 24 * 3600;
 /** Request names beyond this many share one series, so that a URL used as a name cannot exhaust memory. */
@@ -83,7 +84,9 @@ export class TimeSeriesBuilder {
   /** Seconds whose histograms are still open. */
   private readonly openSeconds = new Set<number>();
   private readonly platformSet = new Set<string>();
-  private readonly names = new Set<string>();
+  /** Request names seen so far, each mapped to its first copy (see `intern`). */
+  private readonly names = new Map<string, string>();
+  private readonly platformNames = new Map<string, string>();
   private readonly run: RunHistograms = { latency: new Map(), timeToAdmit: new Map(), byName: new Map() };
   private newestSecond = Number.NEGATIVE_INFINITY;
   private closedBefore = Number.NEGATIVE_INFINITY;
@@ -98,7 +101,8 @@ export class TimeSeriesBuilder {
     const second = sample.timeUnixS;
     this.firstTimeUnixS = this.firstTimeUnixS === null ? second : Math.min(this.firstTimeUnixS, second);
     this.lastTimeUnixS = this.lastTimeUnixS === null ? second : Math.max(this.lastTimeUnixS, second);
-    const platform = platformOf(sample.tags);
+    const taggedPlatform = platformOf(sample.tags);
+    const platform = taggedPlatform === undefined ? undefined : intern(this.platformNames, taggedPlatform);
     if (platform !== undefined) this.platformSet.add(platform);
 
     this.addCounts(sample, platform);
@@ -177,11 +181,9 @@ export class TimeSeriesBuilder {
 
   private requestNameOf(tags: Record<string, string>): string {
     const name = tags.name ?? tags.url ?? '(unnamed)';
-    if (this.names.has(name)) return name;
-    if (this.names.size < MAX_REQUEST_NAMES) {
-      this.names.add(name);
-      return name;
-    }
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.names.size < MAX_REQUEST_NAMES) return intern(this.names, name);
     this.mergedNames += 1;
     return OTHER_NAMES;
   }
@@ -282,6 +284,18 @@ function rangeOf(first: number, last: number): number[] {
   const range: number[] = [];
   for (let second = first; second <= last; second += 1) range.push(second);
   return range;
+}
+
+/**
+ * Returns the stored copy of `text`, storing a flat copy the first time. Tag values are slices of
+ * a large piece of the input file, and a slice kept as a map key would keep that whole piece alive.
+ */
+function intern(table: Map<string, string>, text: string): string {
+  const known = table.get(text);
+  if (known !== undefined) return known;
+  const copy = Buffer.from(text, 'utf8').toString('utf8');
+  table.set(copy, copy);
+  return copy;
 }
 
 function emptyPercentiles(): Percentiles {
