@@ -32,8 +32,10 @@ export function generateSchemas(): Map<string, JsonSchema> {
   const schemas = new Map<string, JsonSchema>();
   for (const { typeName, fileName } of schemaFiles) {
     const schema = generator.createSchema(typeName) as JsonSchema;
-    selectUnionMemberByKey(schema, 'BundleStep', stepKinds.map((kind) => ({ key: kind, definition: `${capitalize(kind)}Step` })));
-    selectUnionMemberByKey(schema, 'BundleSourceFile', [{ key: 'extends', definition: 'BundleExtensionFile' }], 'BundleFile');
+    selectUnionMemberByKey(schema, 'BundleStep', stepKinds.map((kind) => ({ key: kind, definition: `${capitalize(kind)}Step` })), {
+      description: `A step has exactly one of the keys ${stepKinds.join(', ')}.`,
+    });
+    selectUnionMemberByKey(schema, 'BundleSourceFile', [{ key: 'extends', definition: 'BundleExtensionFile' }], { definition: 'BundleFile' });
     schema.title = typeName === 'EventFile' ? 'k6-herd event file' : 'k6-herd bundle file';
     schemas.set(fileName, schema);
   }
@@ -43,23 +45,21 @@ export function generateSchemas(): Map<string, JsonSchema> {
 /**
  * Replaces the `anyOf` of a union definition with an `if`/`then` chain keyed on which key an
  * object has. With a plain `anyOf`, one mistake inside a request step is reported once per union
- * member, which buries the one error that matters. Without `fallback`, an object with none of
- * the keys fails with the union's own description.
+ * member, which buries the one error that matters. An object with none of the keys is checked
+ * against `fallback`: a definition, or a description of the rule it breaks.
  */
 function selectUnionMemberByKey(
   schema: JsonSchema,
   unionName: string,
   members: ReadonlyArray<{ key: string; definition: string }>,
-  fallback?: string,
+  fallback: { definition: string } | { description: string },
 ): void {
   const definitions = schema.definitions as Record<string, JsonSchema> | undefined;
   const union = definitions?.[unionName];
   if (union === undefined) {
     return;
   }
-  let chain: JsonSchema = fallback === undefined
-    ? { description: `A step has exactly one of the keys ${members.map((member) => member.key).join(', ')}.`, not: {} }
-    : { $ref: `#/definitions/${fallback}` };
+  let chain: JsonSchema = 'definition' in fallback ? { $ref: `#/definitions/${fallback.definition}` } : { description: fallback.description, not: {} };
   for (const member of [...members].reverse()) {
     chain = { if: { type: 'object', required: [member.key] }, then: { $ref: `#/definitions/${member.definition}` }, else: chain };
   }
