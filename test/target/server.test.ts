@@ -111,7 +111,8 @@ test('servers multiply the workers', async () => {
 });
 
 test('queued requests are served in arrival order', async () => {
-  const target = await start({ profile: fixedProfile(40), workersPerServer: 1 });
+  // Holds of 150 ms keep the responses far apart, so a client that reads two sockets in one tick cannot reorder them.
+  const target = await start({ profile: fixedProfile(150), workersPerServer: 1 });
   const finishOrder: number[] = [];
   const pending: Promise<void>[] = [];
   for (let index = 0; index < 5; index += 1) {
@@ -119,7 +120,7 @@ test('queued requests are served in arrival order', async () => {
       finishOrder.push(index);
     }));
     // Spacing makes the arrival order at the server equal the send order.
-    await sleep(15);
+    await sleep(30);
   }
   await Promise.all(pending);
   assert.deepEqual(finishOrder, [0, 1, 2, 3, 4]);
