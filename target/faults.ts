@@ -6,7 +6,7 @@ import type { RandomSource } from './latency.ts';
 /** A fault that replaces or slows down one worker response. */
 export type FaultKind = 'reset' | 'slow-body' | 'garbage';
 
-/** Every fault kind; the share of each is drawn from one uniform number in this order. */
+/** Every fault kind. One uniform draw per response picks the fault, testing the shares in this order. */
 export const faultKinds: readonly FaultKind[] = ['reset', 'slow-body', 'garbage'];
 
 /**

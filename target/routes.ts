@@ -120,7 +120,7 @@ const staticContentTypes: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
 };
 
-// 2 KiB of fixed pseudo-random bytes: as incompressible as an image, and the same in every run.
+// 2 KiB of fixed bytes that look random (a multiplicative hash of the index), the same in every run.
 const staticBody = Buffer.from(Array.from({ length: 2048 }, (_, index) => (index * 2654435761) >>> 24));
 
 function respondStatic(request: RouteRequest): RouteResponse {

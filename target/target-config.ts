@@ -54,7 +54,7 @@ const apiOptionNames: OptionNames = {
   faults: 'faults',
 };
 
-/** setTimeout fires at once for delays above 2^31 - 1 ms, so longer timeouts cannot be modelled. */
+/** Node replaces a setTimeout delay above 2^31 - 1 ms with 1 ms, so longer queue timeouts cannot be modelled. */
 const maxTimerDelayMs = 2 ** 31 - 1;
 
 /**
