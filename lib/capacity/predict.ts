@@ -1,5 +1,5 @@
 import type { BundleFile, RequestSpec } from '../event/types.ts';
-import { classifyRoute, meanServiceTimeMs, type TargetProfile } from '../../target/profiles.ts';
+import { classifyRoute, logNormalParameters, meanServiceTimeMs, routeKeys, type RouteKey, type TargetProfile } from '../../target/profiles.ts';
 import { estimateBundleTiming, listRequests } from './bundle-timing.ts';
 import { predictProxyQueue, sustainableRequestsPerSecond } from './queue.ts';
 
@@ -30,7 +30,10 @@ export interface TargetPrediction {
   servers: number;
   workers: number;
   queueTimeoutSeconds: number;
-  /** Mean worker time per routed request, weighted by the requests each platform sends, in seconds. */
+  /**
+   * Mean worker time per routed request at the predicted 503 share, weighted by the requests
+   * each platform sends, in seconds.
+   */
   meanServiceSeconds: number;
   offeredRequestsPerSecond: number;
   admittedRequestsPerSecond: number;
@@ -64,24 +67,16 @@ export function predictAgainstTarget(platforms: readonly PlatformAtPeak[], profi
     return route === undefined ? undefined : meanServiceTimeMs(profile, route);
   };
 
-  let offeredRequestsPerSecond = 0;
-  let serviceMsPerSecond = 0;
-  let offeredUsersPerSecond = 0;
-  for (const platform of platforms) {
-    offeredUsersPerSecond += platform.peakUsersPerSecond;
-    for (const request of listRequests(platform.bundle)) {
-      const serviceMs = serviceMsOf(request);
-      if (serviceMs !== undefined) {
-        offeredRequestsPerSecond += platform.peakUsersPerSecond;
-        serviceMsPerSecond += platform.peakUsersPerSecond * serviceMs;
-      }
-    }
-  }
-  const meanServiceSeconds = offeredRequestsPerSecond > 0 ? serviceMsPerSecond / offeredRequestsPerSecond / 1000 : 0.05;
-  const queue = predictProxyQueue({ offeredRequestsPerSecond, workers, meanServiceSeconds, queueTimeoutSeconds });
+  const offeredUsersPerSecond = platforms.reduce((sum, platform) => sum + platform.peakUsersPerSecond, 0);
+  const load = describeOfferedLoad(platforms, profile);
+  const queueAt = (meanServiceSeconds: number) => predictProxyQueue({ offeredRequestsPerSecond: load.requestsPerSecond, workers, meanServiceSeconds, queueTimeoutSeconds });
+  const rejectedShare = solveRejectedShare((share) => queueAt(load.meanServiceSecondsAt(share)).rejectedShare);
+  const meanServiceSeconds = load.meanServiceSecondsAt(rejectedShare);
+  const queue = queueAt(meanServiceSeconds);
+
   const platformPredictions = platforms.map((platform) => predictPlatform(platform, queue.rejectedShare, queue.meanWaitSeconds, serviceMsOf));
   const admittedUsersPerSecond = platformPredictions.reduce((sum, platform) => sum + platform.admittedUsersPerSecond, 0);
-  const sustainable = sustainableRequestsPerSecond({ workers, meanServiceSeconds, queueTimeoutSeconds });
+  const sustainable = sustainableRequestsPerSecond({ workers, meanServiceSeconds: load.meanServiceSecondsAt(0), queueTimeoutSeconds });
 
   return {
     profile: profile.name,
@@ -89,16 +84,91 @@ export function predictAgainstTarget(platforms: readonly PlatformAtPeak[], profi
     workers,
     queueTimeoutSeconds,
     meanServiceSeconds,
-    offeredRequestsPerSecond,
+    offeredRequestsPerSecond: load.requestsPerSecond,
     admittedRequestsPerSecond: queue.admittedRequestsPerSecond,
     rejectedShare: queue.rejectedShare,
     meanWaitSeconds: queue.meanWaitSeconds,
     admittedUsersPerSecond,
     admittedShare: offeredUsersPerSecond > 0 ? admittedUsersPerSecond / offeredUsersPerSecond : 1,
     sustainableRequestsPerSecond: sustainable,
-    sustainableUsersPerSecond: offeredUsersPerSecond > 0 ? sustainable * (offeredUsersPerSecond / offeredRequestsPerSecond) : 0,
+    sustainableUsersPerSecond: load.requestsPerSecond > 0 ? sustainable * (offeredUsersPerSecond / load.requestsPerSecond) : 0,
     platforms: platformPredictions,
   };
+}
+
+interface OfferedLoad {
+  /** Requests per second that the target routes to a worker. */
+  requestsPerSecond: number;
+  /** Mean worker time per routed request when a share `rejectedShare` of requests gets 503, in seconds. */
+  meanServiceSecondsAt(rejectedShare: number): number;
+}
+
+/**
+ * Sums the routed requests of all platforms and their mean worker time. A request that needs the
+ * token captured by an earlier step is sent without one when that step got a 503, and then the
+ * target returns 401 at once: for a vendor registration that skips the vendor call, so the mean
+ * worker time falls as the 503 share rises.
+ */
+function describeOfferedLoad(platforms: readonly PlatformAtPeak[], profile: TargetProfile): OfferedLoad {
+  let requestsPerSecond = 0;
+  let fullServiceMsPerSecond = 0;
+  let savedServiceMsPerSecondWithoutToken = 0;
+  for (const platform of platforms) {
+    let hasToken = false;
+    for (const step of platform.bundle.steps) {
+      const requests = 'request' in step ? [step.request] : 'parallel' in step ? step.parallel.steps.map((inner) => inner.request) : [];
+      for (const request of requests) {
+        const route = classifyRoute(request.method, request.path);
+        if (route === undefined) {
+          continue;
+        }
+        const fullMs = meanServiceTimeMs(profile, route);
+        const withoutTokenMs = route === 'vendor-register' ? logNormalMeanMs(profile.routes[route].medianMs, profile.routes[route].p99Ms) : fullMs;
+        requestsPerSecond += platform.peakUsersPerSecond;
+        fullServiceMsPerSecond += platform.peakUsersPerSecond * fullMs;
+        if (request.withToken === true && hasToken) {
+          savedServiceMsPerSecondWithoutToken += platform.peakUsersPerSecond * (fullMs - withoutTokenMs);
+        }
+      }
+      // A token captured in this step is available from the next step on.
+      hasToken = hasToken || requests.some((request) => request.capture !== undefined && 'token' in request.capture);
+    }
+  }
+  return {
+    requestsPerSecond,
+    meanServiceSecondsAt(rejectedShare: number): number {
+      if (requestsPerSecond === 0) {
+        return 0.05;
+      }
+      return (fullServiceMsPerSecond - rejectedShare * savedServiceMsPerSecondWithoutToken) / requestsPerSecond / 1000;
+    },
+  };
+}
+
+function logNormalMeanMs(medianMs: number, p99Ms: number): number {
+  const { sigma } = logNormalParameters({ medianMs, p99Ms });
+  return medianMs * Math.exp((sigma * sigma) / 2);
+}
+
+/**
+ * Solves share = rejectedShareAt(share) by bisection. The right side falls as the share rises
+ * (more 503s leave shorter service times), so the difference is decreasing and has one root.
+ */
+function solveRejectedShare(rejectedShareAt: (share: number) => number): number {
+  let low = 0;
+  let high = 1;
+  if (rejectedShareAt(0) === rejectedShareAt(1)) {
+    return rejectedShareAt(0);
+  }
+  for (let step = 0; step < 40; step += 1) {
+    const middle = (low + high) / 2;
+    if (rejectedShareAt(middle) > middle) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  return (low + high) / 2;
 }
 
 function predictPlatform(
@@ -125,4 +195,29 @@ function predictPlatform(
     timeToAdmitSeconds: timing.timeToAdmitMs / 1000,
     unroutedRequestsPerUser: requests.length - requests.filter((request) => serviceMsOf(request) !== undefined).length,
   };
+}
+
+/**
+ * Rescales a profile's route latencies so that each route's mean service time equals the mean
+ * the target measured (its `stats().serviceTime`: count and sum of worker hold times per route).
+ * Routes without measurements keep their latencies. The target's hold times exceed the drawn
+ * ones by its timer and event-loop delay, so predicting from a measured profile separates the
+ * queue model's error from that delay.
+ */
+export function withMeasuredServiceTimes(profile: TargetProfile, serviceTime: Partial<Record<RouteKey, { count: number; sumMs: number }>>): TargetProfile {
+  const routes = { ...profile.routes };
+  let vendor = profile.vendor;
+  for (const route of routeKeys) {
+    const measured = serviceTime[route];
+    if (measured === undefined || measured.count === 0) {
+      continue;
+    }
+    const factor = measured.sumMs / measured.count / meanServiceTimeMs(profile, route);
+    routes[route] = { medianMs: profile.routes[route].medianMs * factor, p99Ms: profile.routes[route].p99Ms * factor };
+    if (route === 'vendor-register') {
+      // The hold time of a registration includes the vendor call, so both parts scale together.
+      vendor = { medianMs: profile.vendor.medianMs * factor, p99Ms: profile.vendor.p99Ms * factor };
+    }
+  }
+  return { ...profile, name: `${profile.name} (measured service times)`, routes, vendor };
 }

@@ -45,3 +45,25 @@ test('unrouted essential request admits nobody', () => {
   assert.equal(prediction.platforms[0].unroutedRequestsPerUser, 1);
   assert.equal(prediction.offeredRequestsPerSecond, 15);
 });
+
+test('503s on auth shorten registrations', () => {
+  const withCapture: BundleFile = {
+    name: 'web',
+    steps: [
+      web.steps[0],
+      { request: { name: 'auth-refresh', method: 'POST', path: '/auth/refresh', capture: { token: 'json:accessToken' } } },
+      web.steps[2],
+    ],
+  };
+  const light = predictAgainstTarget([{ name: 'web', peakUsersPerSecond: 1, bundle: withCapture }], legacyProfile, 10);
+  const overloaded = predictAgainstTarget([{ name: 'web', peakUsersPerSecond: 1000, bundle: withCapture }], legacyProfile, 1);
+  const withoutCapture = predictAgainstTarget([{ name: 'web', peakUsersPerSecond: 1000, bundle: web }], legacyProfile, 1);
+
+  // Without 503s every registration calls the vendor.
+  assert.ok(Math.abs(light.meanServiceSeconds - withoutCapture.meanServiceSeconds) < 1e-12);
+  // With most auth refreshes rejected, most registrations get a 401 and skip the vendor call.
+  assert.ok(overloaded.meanServiceSeconds < withoutCapture.meanServiceSeconds * 0.75, `${overloaded.meanServiceSeconds} s`);
+  // The 503 share is consistent with the mean service time it implies.
+  const capacityPerSecond = 17 / overloaded.meanServiceSeconds;
+  assert.ok(Math.abs(overloaded.admittedRequestsPerSecond - capacityPerSecond) / capacityPerSecond < 0.01);
+});
