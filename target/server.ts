@@ -51,6 +51,15 @@ export async function startTarget(options: StartTargetOptions = {}): Promise<Run
   server.on('drop', () => model.countDroppedConnection(config.maxConnections));
 
   const port = await listen(server, config.host, config.port);
+  // After listening, a server error is an accept failure such as EMFILE; without a listener it would end the process.
+  const loggedErrorCodes = new Set<string>();
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.name;
+    if (!loggedErrorCodes.has(code)) {
+      loggedErrorCodes.add(code);
+      console.error(`herd target: accepting a connection failed: ${error.message} (later ${code} errors are not logged)`);
+    }
+  });
   const url = formatOrigin(config.host, port);
   model.setBaseUrl(url);
   // A second close() returns the first one's promise instead of failing on a stopped server.
