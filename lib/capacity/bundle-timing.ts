@@ -1,4 +1,4 @@
-import type { BundleFile, RequestSpec } from '../event/types.ts';
+import type { BundleFile, BundleStep, RequestSpec } from '../event/types.ts';
 
 /** Request counts of one bundle. */
 export interface BundleCounts {
@@ -8,17 +8,20 @@ export interface BundleCounts {
   essentialRequests: number;
 }
 
+/** Lists the requests of one step: one for a request step, all of a parallel step, none for a pause. */
+export function requestsOfStep(step: BundleStep): RequestSpec[] {
+  if ('request' in step) {
+    return [step.request];
+  }
+  if ('parallel' in step) {
+    return step.parallel.steps.map((inner) => inner.request);
+  }
+  return [];
+}
+
 /** Lists every request of a bundle in the order it is written. */
 export function listRequests(bundle: BundleFile): RequestSpec[] {
-  const requests: RequestSpec[] = [];
-  for (const step of bundle.steps) {
-    if ('request' in step) {
-      requests.push(step.request);
-    } else if ('parallel' in step) {
-      requests.push(...step.parallel.steps.map((inner) => inner.request));
-    }
-  }
-  return requests;
+  return bundle.steps.flatMap(requestsOfStep);
 }
 
 /** Counts the requests of a bundle, and those that are essential. */

@@ -6,6 +6,7 @@ export {
   estimateBundleTiming,
   expectedLatencyMsOf,
   listRequests,
+  requestsOfStep,
   type BundleCounts,
   type BundleTiming,
 } from './bundle-timing.ts';

@@ -1,6 +1,6 @@
 import type { BundleFile, RequestSpec } from '../event/types.ts';
 import { classifyRoute, logNormalParameters, meanServiceTimeMs, routeKeys, type RouteKey, type TargetProfile } from '../../target/profiles.ts';
-import { estimateBundleTiming, listRequests } from './bundle-timing.ts';
+import { estimateBundleTiming, listRequests, requestsOfStep } from './bundle-timing.ts';
 import { predictProxyQueue, sustainableRequestsPerSecond } from './queue.ts';
 
 /** One platform at the peak of the plan: its arrival rate and the bundle its users play. */
@@ -105,9 +105,9 @@ interface OfferedLoad {
 
 /**
  * Sums the routed requests of all platforms and their mean worker time. A request that needs the
- * token captured by an earlier step is sent without one when that step got a 503, and then the
- * target returns 401 at once: for a vendor registration that skips the vendor call, so the mean
- * worker time falls as the 503 share rises.
+ * token captured by an earlier step goes out without one when that step got a 503. The target
+ * then answers 401, and for a vendor registration it skips the vendor call. So the mean worker
+ * time falls as the 503 share rises.
  */
 function describeOfferedLoad(platforms: readonly PlatformAtPeak[], profile: TargetProfile): OfferedLoad {
   let requestsPerSecond = 0;
@@ -116,7 +116,7 @@ function describeOfferedLoad(platforms: readonly PlatformAtPeak[], profile: Targ
   for (const platform of platforms) {
     let hasToken = false;
     for (const step of platform.bundle.steps) {
-      const requests = 'request' in step ? [step.request] : 'parallel' in step ? step.parallel.steps.map((inner) => inner.request) : [];
+      const requests = requestsOfStep(step);
       for (const request of requests) {
         const route = classifyRoute(request.method, request.path);
         if (route === undefined) {

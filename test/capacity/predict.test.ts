@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { predictAgainstTarget } from '../../lib/capacity/index.ts';
+import { predictAgainstTarget, withMeasuredServiceTimes } from '../../lib/capacity/index.ts';
 import type { BundleFile } from '../../lib/event/types.ts';
 import { legacyProfile, meanServiceTimeMs } from '../../target/profiles.ts';
 
@@ -66,4 +66,17 @@ test('503s on auth shorten registrations', () => {
   // The 503 share is consistent with the mean service time it implies.
   const capacityPerSecond = 17 / overloaded.meanServiceSeconds;
   assert.ok(Math.abs(overloaded.admittedRequestsPerSecond - capacityPerSecond) / capacityPerSecond < 0.01);
+});
+
+test('measured service times rescale routes', () => {
+  const eventPageMs = meanServiceTimeMs(legacyProfile, 'event-page');
+  const registerMs = meanServiceTimeMs(legacyProfile, 'vendor-register');
+  const measured = withMeasuredServiceTimes(legacyProfile, {
+    'event-page': { count: 10, sumMs: 10 * eventPageMs * 1.2 },
+    'vendor-register': { count: 4, sumMs: 4 * registerMs * 0.5 },
+  });
+
+  assert.ok(Math.abs(meanServiceTimeMs(measured, 'event-page') - eventPageMs * 1.2) < 1e-9);
+  assert.ok(Math.abs(meanServiceTimeMs(measured, 'vendor-register') - registerMs * 0.5) < 1e-9);
+  assert.equal(meanServiceTimeMs(measured, 'auth-refresh'), meanServiceTimeMs(legacyProfile, 'auth-refresh'));
 });

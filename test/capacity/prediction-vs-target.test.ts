@@ -1,7 +1,7 @@
 // End to end: a small herd of web users against the reference target, compared with the
 // planner's prediction for the same profile and server count. The profile is the legacy one
-// scaled down in time (shorter service times and queue timeout) so the queue reaches its steady
-// state within a few seconds; the model does not depend on the time scale.
+// scaled down in time (shorter service times and queue timeout), so the queue reaches its
+// steady state within a few seconds. The model does not depend on the time scale.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
