@@ -23,7 +23,7 @@ export interface PlatformScenario {
   tags: Record<string, string>;
 }
 
-/** What the plan of one platform promises, kept in `options.herd` for reports. */
+/** The plan of one platform, kept in `options.herd` for reports. */
 export interface PlatformPlan {
   users: number;
   plannedIterations: number;
@@ -47,7 +47,7 @@ export interface EventOptionsSettings {
   exec?: string;
   /** Factor over Little's law for the VU pool, as `sizeVUs` takes it. Default: 1.5. */
   headroom?: number;
-  /** Longest a user's bundle may take against an overloaded target, in seconds; sizes `maxVUs`. Default: `estimateOverloadedBundleSeconds` of the bundle. */
+  /** Maximum time a user's bundle may take against an overloaded target, in seconds, which sizes `maxVUs`. Default: `estimateOverloadedBundleSeconds` of the bundle. */
   maxIterationSeconds?: number;
 }
 

@@ -2,10 +2,12 @@
 // per platform, the iteration function that plays one arriving user, and handleSummary. A
 // scenario file only imports its event and re-exports these; the build inlines the event.
 //
-// Environment: HERD_TARGET (base URL; default the event's target.baseUrl), HERD_SCALE (multiplies
-// the user count; default 1), HERD_MAX_ITERATION_SECONDS (longest a user may take against an
-// overloaded target, sizes maxVUs; default 6 s for each request that waits on the one before it),
-// HERD_RESULTS_DIR (also write summary.txt and summary.json there).
+// Environment variables:
+// - HERD_TARGET: the backend's base URL. Default: the event's target.baseUrl.
+// - HERD_SCALE: multiplies the user count. Default: 1.
+// - HERD_MAX_ITERATION_SECONDS: the longest a user may take against an overloaded target, which
+//   sizes maxVUs. Default: 6 s for each request that waits on the one before it.
+// - HERD_RESULTS_DIR: a folder that also gets summary.txt and summary.json.
 import { Rate, Trend } from 'k6/metrics';
 import type { LoadedEvent } from '../event/types.ts';
 import { textSummary, type SummaryData } from '../report/index.ts';
@@ -13,7 +15,7 @@ import { buildEventOptions, type EventOptions } from './event-options.ts';
 import { playBundle } from './play.ts';
 import { openUserPool } from './user-pool.ts';
 
-/** What a scenario file exports for k6: `options`, `playUser` (the scenarios' `exec`) and `handleSummary`. */
+/** The exports of a scenario file for k6: `options`, `playUser` (the scenarios' `exec`) and `handleSummary`. */
 export interface EventScript {
   options: EventOptions;
   playUser: () => Promise<void>;
@@ -39,7 +41,7 @@ export function createEventScript(event: LoadedEvent): EventScript {
 
   const userPool = openUserPool(event, plannedUsersByPlatform(options));
 
-  /** One arriving user: plays the bundle of the platform named by the scenario's HERD_PLATFORM. */
+  /** Plays one arriving user: the bundle of the platform named by the scenario's HERD_PLATFORM. */
   async function playUser(): Promise<void> {
     // Read the per-iteration globals before the first await; everything per user stays in locals.
     const platform = __ENV.HERD_PLATFORM;

@@ -14,7 +14,7 @@ export function countRequests(steps: readonly BundleStep[]): number {
   return count;
 }
 
-/** Whether a status counts as success: one of `expected`, or 200–299 when none are listed. Status 0 is a failed connection. */
+/** Tells whether a status counts as success: one of `expected`, or 200–299 when none are listed. Status 0 is a failed connection. */
 export function isExpectedStatus(status: number, expected: readonly number[] | undefined): boolean {
   return expected === undefined ? status >= 200 && status <= 299 : expected.includes(status);
 }
@@ -24,8 +24,8 @@ export const defaultExpectedLatencyMs = 50;
 
 /**
  * Estimates how long one user's bundle takes against a backend that is not overloaded, from
- * the requests' `expectedLatencyMs`: steps add up, and a parallel group of n requests with a
- * limit of c takes its total latency divided by min(n, c), but no less than its slowest request.
+ * the requests' `expectedLatencyMs`. Steps add up. A parallel group of n requests with a limit
+ * of c takes its total latency divided by min(n, c), but no less than its slowest request.
  * An estimate for sizing VUs, not a prediction: queueing in an overloaded backend makes it longer.
  */
 export function estimateBundleDurationMs(steps: readonly BundleStep[]): number {

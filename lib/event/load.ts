@@ -70,8 +70,8 @@ export function loadEvent(eventPath: string): LoadedEvent {
 
 /**
  * Reads and validates one bundle file. With `eventVariableNames`, every placeholder must be one of
- * them, a per-user variable or an earlier capture; without, uncaptured placeholders are taken to
- * be event variables. Throws a HerdUserError listing every problem.
+ * them, a per-user variable or an earlier capture. Without them, uncaptured placeholders are taken
+ * to be event variables. Throws a HerdUserError listing every problem.
  */
 export function loadBundle(bundlePath: string, eventVariableNames?: readonly string[]): BundleFile {
   const displayedPath = displayPath(bundlePath);
@@ -96,7 +96,7 @@ const maxListedPoolRows = 5;
 
 /**
  * Reads a user pool CSV with a header row and checks that every row fills the required columns.
- * Returns the columns that become placeholders; problems become diagnostics on `userPool.file`.
+ * Returns the columns that become placeholders. Problems become diagnostics on `userPool.file`.
  */
 function readUserPool(eventSource: YamlSource, poolPath: string, spec: UserPoolSpec): { columns: string[]; diagnostics: Diagnostic[] } {
   const fieldPath = ['userPool', 'file'];
@@ -132,7 +132,7 @@ function readUserPool(eventSource: YamlSource, poolPath: string, spec: UserPoolS
   return { columns: required, diagnostics: [] };
 }
 
-/** Reads and parses the trace CSV of a `trace` arrival; problems become diagnostics on `arrival.file`. */
+/** Reads and parses the trace CSV of a `trace` arrival. Problems become diagnostics on `arrival.file`. */
 function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArrivalSpec): { arrivalSeconds?: number[]; diagnostics: Diagnostic[] } {
   const fieldPath = ['arrival', 'file'];
   const fail = (rule: string, hint?: string) => ({

@@ -24,9 +24,9 @@ const eventScriptModule = fileURLToPath(new URL('../bundle/event-script.ts', imp
 const schemaDir = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 /**
- * Lists the files of a new event: the event YAML (1,000 users arriving log-normally after a
- * notification at 5 s), one bundle per platform with the three requests of a web admission
- * against the reference target, and the scenario entry that `herd build` compiles.
+ * Lists the files of a new event. The event YAML has 1,000 users arriving log-normally after a
+ * notification at 5 s. Each platform gets a bundle with the three requests of a web admission
+ * against the reference target, and the scenario entry is what `herd build` compiles.
  */
 export function scaffoldEvent(options: ScaffoldOptions): ScaffoldFile[] {
   const dir = options.dir ?? 'scenarios';

@@ -57,7 +57,10 @@ export interface TargetSpec {
 /** @discriminator model */
 export type ArrivalSpec = LogNormalArrivalSpec | WavesArrivalSpec | TraceArrivalSpec;
 
-/** How fast one notification's audience arrives: either `medianSeconds` and `sigma`, or `within`. */
+/**
+ * The arrival delay of one notification's audience: two of `medianSeconds`, `sigma` and `within`,
+ * or `medianSeconds` or `within` alone, in which case sigma defaults to 0.87.
+ */
 export interface LogNormalShape {
   /**
    * Seconds after the notification by which half of its audience has arrived.
@@ -69,7 +72,7 @@ export interface LogNormalShape {
    * @exclusiveMinimum 0
    */
   sigma?: number;
-  /** Alternative to `sigma`: `fraction` of the audience arrives within `seconds` of the notification. */
+  /** `fraction` of the audience arrives within `seconds` of the notification. */
   within?: WithinSpec;
 }
 
@@ -176,7 +179,7 @@ export interface BundleExtensionFile {
 /** Fields of a request that an extending bundle may replace. */
 export type RequestOverride = Partial<Omit<RequestSpec, 'name'>>;
 
-/** What a bundle file may contain: a whole bundle, or an extension of another one. */
+/** The content of a bundle file: a whole bundle, or an extension of another one. */
 export type BundleSourceFile = BundleFile | BundleExtensionFile;
 
 export type BundleStep = RequestStep | ParallelStep | PauseStep;

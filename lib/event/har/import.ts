@@ -30,7 +30,7 @@ export interface HarImportOptions {
   fileLabel: string;
 }
 
-/** What the import kept, changed and removed. Contains no removed value, only descriptions and counts. */
+/** The import's account of what it kept, changed and removed: descriptions and counts, never a removed value. */
 export interface HarImportReport {
   origin: string;
   requestsKept: number;
@@ -229,8 +229,8 @@ function scrubQuery(parameters: URLSearchParams, log: ScrubLog): string {
 
 /**
  * Keeps application headers (`X-…`) without credentials. An Authorization bearer token that an
- * earlier response issued becomes `withToken`, the token captured from that response; any other
- * credential header is removed.
+ * earlier response issued becomes `withToken` with the token captured from that response. Any
+ * other credential header is removed.
  */
 function scrubHeaders(exchange: HarExchange, allExchanges: readonly HarExchange[], request: RequestSpec, captures: CaptureTable, log: ScrubLog): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -292,8 +292,8 @@ function replaceIds(value: unknown, idVariables: ReadonlyMap<string, string>): u
 }
 
 /**
- * Values that responses issued and later requests sent back: the bearer token and any other
- * string of 8 or more characters found in a JSON response and then in a later request.
+ * Bearer tokens that an earlier JSON response issued, each with the response and field it came
+ * from. A token shorter than 8 characters is not searched for, to avoid matching by chance.
  */
 class CaptureTable {
   private readonly byValue = new Map<string, { variable: string; source: HarExchange; jsonPath: string }>();
@@ -363,7 +363,7 @@ function findJsonPath(text: string | undefined, value: string): string | undefin
   return path === undefined || path.length === 0 ? undefined : path.join('.');
 }
 
-/** `GET /api/events/{{eventId}}/chat` → `events-chat`; the method names requests without a path. */
+/** Derives a request name from its path, `GET /api/events/{{eventId}}/chat` → `events-chat`, or from the method when the path has no words. */
 function deriveRequestName(method: string, path: string): string {
   const words = path
     .split('/')

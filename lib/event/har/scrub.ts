@@ -1,4 +1,4 @@
-// What the HAR importer removes or replaces: credentials and personal data never reach a bundle.
+// Scrubbing for the HAR importer: credentials and personal data are removed or replaced before a bundle is written.
 import { isSensitiveHeaderName, isSensitiveParameterName } from '../../safety/index.ts';
 
 /** JSON field names that carry personal data, compared without case and separators. */
@@ -28,12 +28,12 @@ export class ScrubLog {
   }
 }
 
-/** Tells whether a JSON field name holds personal data, such as `email`, `first_name` or `phoneNumber`. */
+/** Tells whether a JSON field name carries personal data, such as `email`, `first_name` or `phoneNumber`. */
 export function isPersonalFieldName(name: string): boolean {
   return personalFieldPattern.test(name.toLowerCase().replace(/[-_\s]/g, ''));
 }
 
-/** Whether a request header is kept in the bundle: only application headers (`X-…`) that carry no credentials. */
+/** Tells whether a request header is kept in the bundle: only application headers (`X-…`) that carry no credentials. */
 export function isKeptHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return lower.startsWith('x-') && !lower.startsWith('x-forwarded-') && !isSensitiveHeaderName(lower);

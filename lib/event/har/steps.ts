@@ -56,7 +56,7 @@ function toStep(group: readonly TimedRequest[]): BundleStep {
   return inFlight < group.length ? { parallel: { maxConcurrency: inFlight, steps: requestSteps } } : { parallel: { steps: requestSteps } };
 }
 
-/** The most requests in flight at one instant, by a sweep over start and end times (an end before a start at the same ms). */
+/** The maximum number of requests in flight at one instant, by a sweep over start and end times (an end before a start at the same ms). */
 export function maxInFlight(group: readonly TimedRequest[]): number {
   const events = group.flatMap((timed) => [
     { atMs: timed.exchange.startMs, delta: 1 },
