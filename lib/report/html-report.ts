@@ -5,7 +5,7 @@ import { formatCount, formatMs, formatPerSecond, formatShare, formatVerdictLine 
 import { buildCharts, type ChartSpec } from './html-charts.ts';
 import { REPORT_CLIENT_SCRIPT } from './html-report-client.ts';
 import { REPORT_STYLES } from './html-report-styles.ts';
-import { ALL_PLATFORMS, type ReportData } from './types.ts';
+import { ALL_PLATFORMS, type PredictionItem, type ReportData } from './types.ts';
 
 /** The charting library's script and stylesheet, inlined into every report. */
 export interface ChartAssets {
@@ -144,12 +144,17 @@ function formatThresholdsTable(report: ReportData): string {
 function formatPredictionTable(report: ReportData): string {
   if (report.prediction.length === 0) return '';
   const formatNumber = (value: number, unit: string): string => `${Number(value.toFixed(4))}${unit === '' ? '' : ` ${unit}`}`;
-  const rows = report.prediction.map((item) => {
+  const formatRow = (item: PredictionItem): string => {
     const measured = item.measured === null ? 'not measured' : formatNumber(item.measured, item.unit);
     return `<tr><th scope="row"><code>${escapeHtml(item.key)}</code></th><td>${escapeHtml(formatNumber(item.predicted, item.unit))}</td><td>${escapeHtml(measured)}</td></tr>`;
-  });
+  };
+  // Quantities the run measures come first; the planner's other numbers (model inputs and intermediates) fold away.
+  const paired = report.prediction.filter((item) => item.measured !== null);
+  const unpaired = report.prediction.filter((item) => item.measured === null);
+  const header = '<thead><tr><th scope="col">predicted quantity</th><th scope="col">predicted</th><th scope="col">measured</th></tr></thead>';
+  const others = unpaired.length === 0 ? '' : `<details><summary>${unpaired.length} more predicted numbers without a measurement</summary><table>${header}<tbody>${unpaired.map(formatRow).join('')}</tbody></table></details>`;
   const caption = 'The plan predicts the peak; the measurements are the peak second for users per second, and the whole run for shares (503s of all requests, admitted of started plus dropped users) and the median time to admit.';
-  return `<section><h2>The plan's prediction and the measurement</h2><p class="caption">${escapeHtml(caption)}</p><table id="prediction"><thead><tr><th scope="col">predicted quantity</th><th scope="col">predicted</th><th scope="col">measured</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<section><h2>The plan's prediction and the measurement</h2><p class="caption">${escapeHtml(caption)}</p><table id="prediction">${header}<tbody>${paired.map(formatRow).join('')}</tbody></table>${others}</section>`;
 }
 
 function formatChartSection(chart: ChartSpec): string {

@@ -34,11 +34,11 @@ export function readPlannedArrivals(plan: unknown, notes: ReportNote[]): Planned
 
   const points = timelinePoints(timeline);
   if (points.length === 0) {
-    notes.push({ file: 'plan.json', problem: '`timeline` has no entries with a numeric `tSeconds` and `ratePerSecond`, so planned arrivals are not shown' });
+    notes.push({ file: 'plan.json', problem: '`timeline` has no entries with a numeric `second` and `plannedStarts` (or `tSeconds` and `ratePerSecond`), so planned arrivals are not shown' });
     return undefined;
   }
   if (points.length < timeline.length) {
-    notes.push({ file: 'plan.json', problem: `${timeline.length - points.length} \`timeline\` entries lack a numeric \`tSeconds\` or \`ratePerSecond\` and were skipped` });
+    notes.push({ file: 'plan.json', problem: `${timeline.length - points.length} \`timeline\` entries lack a numeric \`second\` or \`plannedStarts\` and were skipped` });
   }
 
   const perSecond = new Map<string, number[]>();
@@ -59,10 +59,11 @@ function timelinePoints(timeline: unknown[]): TimelinePoint[] {
   const points: TimelinePoint[] = [];
   for (const entry of timeline) {
     const record = asRecord(entry);
-    const tSeconds = record?.tSeconds;
+    // The planner writes `{ second, plannedStarts: { mobile, web } }`; `{ tSeconds, ratePerSecond }` is accepted too.
+    const tSeconds = record?.second ?? record?.tSeconds;
     if (typeof tSeconds !== 'number' || !Number.isFinite(tSeconds)) continue;
     const rates = new Map<string, number>();
-    const rate = record?.ratePerSecond;
+    const rate = record?.plannedStarts ?? record?.ratePerSecond;
     if (typeof rate === 'number' && Number.isFinite(rate)) rates.set('total', rate);
     for (const [platform, value] of Object.entries(asRecord(rate) ?? {})) {
       if (typeof value === 'number' && Number.isFinite(value)) rates.set(platform, value);

@@ -151,9 +151,9 @@ export function planFor(usersPerSecond: Record<string, number[]>, predictedAdmit
   const seconds = Math.max(...Object.values(usersPerSecond).map((series) => series.length));
   const timeline = [];
   for (let second = 0; second < seconds; second += 1) {
-    const ratePerSecond: Record<string, number> = {};
-    for (const [platform, series] of Object.entries(usersPerSecond)) ratePerSecond[platform] = series[second] ?? 0;
-    timeline.push({ tSeconds: second, ratePerSecond });
+    const plannedStarts: Record<string, number> = {};
+    for (const [platform, series] of Object.entries(usersPerSecond)) plannedStarts[platform] = series[second] ?? 0;
+    timeline.push({ second, plannedStarts, curveUsers: plannedStarts });
   }
   // The prediction has the planner's shape: totals at the peak, then one entry per platform.
   const platforms = Object.keys(usersPerSecond).map((name) => ({ name, admittedUsersPerSecond: predictedAdmittedPerSecond / 2, admittedShare: 0.9, timeToAdmitSeconds: 0.12 }));
