@@ -16,8 +16,13 @@ async function runLoopingVus(runner: ScenarioRunner, vuCount: number, endMs: num
     state.activeVUs--;
   });
 
-  const allDone = Promise.all(loops);
-  await Promise.race([allDone, waitUntil(endMs, run.stopController.signal)]);
+  // The end-of-duration wait is cancelled when every VU finishes early, so no timer outlives the scenario.
+  const waitController = new AbortController();
+  const onStop = (): void => waitController.abort();
+  run.stopController.signal.addEventListener('abort', onStop, { once: true });
+  const allDone = Promise.all(loops).then(onStop);
+  await Promise.race([allDone, waitUntil(endMs, waitController.signal)]);
+  run.stopController.signal.removeEventListener('abort', onStop);
   await runner.finishInFlight(performance.now() + runner.config.gracefulStopMs);
   state.activeVUs = 0;
   await runner.closeVus(vus);
