@@ -10,7 +10,12 @@ import type { RequestSpec } from '../../lib/event/types.ts';
 import { capture, entry, origin, secrets } from './har-fixture.ts';
 
 function requestsOf(steps: ReturnType<typeof importHar>['bundle']['steps']): RequestSpec[] {
-  return steps.flatMap((step) => ('request' in step ? [step.request] : 'parallel' in step ? step.parallel.steps.map((inner) => inner.request) : []));
+  return steps.flatMap((step) => {
+    if ('request' in step) {
+      return [step.request];
+    }
+    return 'parallel' in step ? step.parallel.steps.map((inner) => inner.request) : [];
+  });
 }
 
 const imported = importHar(JSON.stringify(capture), { platform: 'web', fileLabel: 'capture.har' });
