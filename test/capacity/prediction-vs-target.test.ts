@@ -3,6 +3,7 @@
 // scaled down in time (shorter service times and queue timeout), so the queue reaches its
 // steady state within a few seconds. The model does not depend on the time scale.
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { predictAgainstTarget, predictProxyQueue, type TargetPrediction } from '../../lib/capacity/index.ts';
@@ -37,6 +38,8 @@ const webBundle: BundleFile = {
 // the measuring window count: the queue needs about 2 s to fill, and the users of the window
 // must finish their three requests before arrivals stop.
 const RUN_SECONDS = 13;
+// Above this event-loop delay the target cannot keep its timing and the comparison is skipped.
+const MAX_EVENT_LOOP_DELAY_P90_MS = 12;
 const WINDOW_START_SECONDS = 4;
 const WINDOW_END_SECONDS = 11.5;
 
@@ -157,7 +160,7 @@ function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(1)} %`;
 }
 
-test('measured herd matches the prediction', async () => {
+test('measured herd matches the prediction', async (context) => {
   // About 1.3 times what the workers serve at this mix, so roughly a fifth of the requests get
   // 503. A 7.5-second window keeps the noise of the heavy-tailed service times small. More
   // workers at a higher rate would do it faster, but then this one process (herd and target)
@@ -166,7 +169,11 @@ test('measured herd matches the prediction', async () => {
   const usersPerSecond = Math.round(((profile.workersPerServer / unitPrediction.meanServiceSeconds) / 3) * 1.3);
   const fromProfile: TargetPrediction = predictAgainstTarget([{ name: 'web', peakUsersPerSecond: usersPerSecond, bundle: webBundle }], profile, 1);
 
+  const eventLoopDelay = monitorEventLoopDelay({ resolution: 5 });
+  eventLoopDelay.enable();
   const herdRun = await runHerd(usersPerSecond);
+  eventLoopDelay.disable();
+  const delayP90Ms = eventLoopDelay.percentile(90) / 1e6;
   const measured = measureWindow(herdRun.outcomes);
   const windowSeconds = WINDOW_END_SECONDS - WINDOW_START_SECONDS;
   const load = herdRun.targetWindow;
@@ -182,7 +189,7 @@ test('measured herd matches the prediction', async () => {
   });
   const admittedFromMeasuredInputs = measuredUsersPerSecond * Math.pow(1 - fromMeasuredInputs.rejectedShare, 3);
   const label = [
-    `${usersPerSecond} users/s nominal, ${measured.users} users in the window`,
+    `${usersPerSecond} users/s nominal, ${measured.users} users in the window, event-loop delay p90 ${delayP90Ms.toFixed(1)} ms`,
     `measured: ${measured.admittedUsersPerSecond.toFixed(1)} admitted users/s, ${formatPercent(measured.rejectedShare)} 503s ` +
       `(${(3 * measuredUsersPerSecond).toFixed(1)} requests/s sent, mean hold ${(load.holdMs / load.servedRequests).toFixed(1)} ms)`,
     `predicted from the profile: ${fromProfile.admittedUsersPerSecond.toFixed(1)} admitted users/s, ${formatPercent(fromProfile.rejectedShare)} 503s ` +
@@ -192,6 +199,12 @@ test('measured herd matches the prediction', async () => {
   console.log(label);
 
   assert.ok(measured.users > 100, label);
+  if (delayP90Ms > MAX_EVENT_LOOP_DELAY_P90_MS) {
+    // A starved event loop batches arrivals and leaves workers idle between bursts, so the
+    // queue this run measured is not the one the model describes.
+    context.skip(`the machine was too busy to time the queue (event-loop delay p90 ${delayP90Ms.toFixed(1)} ms)`);
+    return;
+  }
   // The plan's prediction, from the profile alone, must agree within 15 %.
   assert.ok(relativeDifference(measured.rejectedShare, fromProfile.rejectedShare) < 0.15, label);
   assert.ok(relativeDifference(measured.admittedUsersPerSecond, fromProfile.admittedUsersPerSecond) < 0.15, label);
