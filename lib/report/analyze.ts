@@ -7,7 +7,7 @@ import { readPlannedArrivals, readPrediction, type PlannedArrivals } from './pla
 import { pairPrediction } from './prediction.ts';
 import { errorMessage, fileSizeBytes, isNotFound, parseTargetMetrics, readJsonFile, readRunDescription, readSummaryFacts, type SummaryFacts } from './run-folder.ts';
 import { endsWithoutNewline, readK6Csv, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
-import { LATE_WINDOW_S, TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
+import { LATE_WINDOW_S, METRICS_USED, TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
 import {
   ALL_PLATFORMS, type MetricSample, type PlatformTotals, type PredictionItem, type ReportData, type ReportNote,
   type SampleStats, type TargetMetricsRow, type TimeSeriesRow, type Verdict,
@@ -86,7 +86,7 @@ async function findSampleFile(runDir: string, notes: ReportNote[]): Promise<Samp
 /** Streams a sample file into a time series; `planned` sets how far past the last sample the rows reach. */
 export async function readTimeSeries(sampleFile: SampleFile | undefined, planned: PlannedArrivals | undefined, notes: ReportNote[]): Promise<{ series: BuiltTimeSeries; stats: SampleStats }> {
   const builder = new TimeSeriesBuilder();
-  const counters: ReadCounters = { malformedRows: 0 };
+  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0 };
   let samples = 0;
   if (sampleFile !== undefined) {
     const file = basename(sampleFile.path);
@@ -95,7 +95,7 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
       samples += 1;
     };
     try {
-      if (sampleFile.format === 'csv') await readK6Csv(sampleFile.path, counters, onSample);
+      if (sampleFile.format === 'csv') await readK6Csv(sampleFile.path, counters, onSample, METRICS_USED);
       else await readK6JsonLines(sampleFile.path, counters, onSample);
     } catch (error) {
       if (!isHerdUserError(error)) throw error;
@@ -103,6 +103,7 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
     }
     if (counters.malformedRows > 0) notes.push({ file, problem: `${counters.malformedRows} row(s) were malformed or cut short and were skipped` });
     if (await endsWithoutNewline(sampleFile.path)) notes.push({ file, problem: 'ends in the middle of a line: the run may have been cut off while writing it' });
+    samples += counters.ignoredRows;
     if (samples === 0 && counters.malformedRows === 0) notes.push({ file, problem: 'holds no samples, so the charts are empty' });
   }
 

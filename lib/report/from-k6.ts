@@ -49,7 +49,7 @@ export async function buildRunFolderFromK6(options: FromK6Options): Promise<Repo
   const first = await firstCharacter(options.inputPath);
   await mkdir(options.outDir, { recursive: true });
   const samplesPath = join(options.outDir, 'samples.csv');
-  const counters: ReadCounters = { malformedRows: 0 };
+  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0 };
   if (first === '{') await convertJsonLinesToCsv(options.inputPath, samplesPath, counters);
   else await pipeline(createReadStream(options.inputPath), createWriteStream(samplesPath));
 

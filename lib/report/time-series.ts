@@ -14,6 +14,11 @@ export const LATE_WINDOW_S = 5;
 const MAX_FILLED_SPAN_S = 7 * 24 * 3600;
 /** Request names beyond this many share one series, so that a URL used as a name cannot exhaust memory. */
 export const MAX_REQUEST_NAMES = 100;
+/** The metrics the time series reads; samples of any other metric are ignored. */
+export const METRICS_USED: ReadonlySet<string> = new Set([
+  'http_reqs', 'http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'herd_admitted',
+  'herd_time_to_admit', 'herd_schedule_lag', 'vus',
+]);
 /** The series that takes every request name beyond MAX_REQUEST_NAMES. */
 export const OTHER_NAMES = '(other names)';
 

@@ -94,6 +94,7 @@ export interface PlatformTotals {
 /** Counts of the sample stream: what it contained and what could not be used. */
 export interface SampleStats {
   format: 'csv' | 'jsonl' | 'none';
+  /** Well-formed samples read, including those of metrics the report does not use. */
   samples: number;
   malformedRows: number;
   /** Samples that arrived after their second's percentiles were computed: counted, but not in the percentiles. */

@@ -206,3 +206,18 @@ test('empty seconds between samples get zero rows', () => {
   assert.deepEqual(rows.map((row) => row.requests), [1, 0, 0, 1]);
   assert.deepEqual(rows.map((row) => row.elapsedS), [0, 1, 2, 3]);
 });
+
+test('unused metrics are counted, not analysed', async () => {
+  const samples: SyntheticSample[] = [
+    { metric: 'http_reqs', timeUnixMs: START_UNIX_S * 1000, value: 1, tags: { status: '200', platform: 'web' } },
+    { metric: 'http_req_blocked', timeUnixMs: START_UNIX_S * 1000, value: 5000, tags: { status: '200', platform: 'web' } },
+    { metric: 'http_req_waiting', timeUnixMs: START_UNIX_S * 1000, value: 7, tags: { status: '200', platform: 'web' } },
+  ];
+  const dir = await writeRunFolder(await tempDir('unused'), { samplesCsv: toK6Csv(samples) });
+  const report = await analyzeRunFolder(dir);
+
+  assert.equal(report.sampleStats.samples, 3);
+  assert.equal(report.sampleStats.malformedRows, 0);
+  assert.equal(sumOf(report.rows, ALL_PLATFORMS, 'requests'), 1);
+  assert.equal(report.rows.find((row) => row.platform === ALL_PLATFORMS)?.latencyP95Ms, null);
+});
