@@ -152,7 +152,7 @@ function csvRowToSample(row: string[], columns: string[], metricIndex: number, t
 
 /**
  * Parses a CSV timestamp in any of k6's `timeFormat` settings into Unix seconds: `unix` (the
- * default), `unix_milli`, `unix_micro` and `unix_nano` (told apart by magnitude), or RFC 3339.
+ * default), `unix_milli`, `unix_micro` and `unix_nano` (distinguished by magnitude), or RFC 3339.
  * Returns NaN for anything else.
  */
 export function parseK6Timestamp(cell: string): number {
