@@ -50,13 +50,27 @@ export interface ProxyQueuePrediction {
   utilization: number;
 }
 
-/** Erlang's loss formula B(servers, offered load) by the stable recursion B(k) = aB(k−1) / (k + aB(k−1)). */
+/**
+ * Computes Erlang's loss formula B(servers, offered load) with the recursion on its inverse,
+ * 1/B(k) = 1 + (k/a)·1/B(k−1), whose terms are all positive. The recursion starts 12√a below
+ * min(servers, a) from the guess 1/B = 1 instead of from k = 0: below a each step multiplies
+ * the guess's error by k/a < 1, so it falls under 1e-30 before k reaches a, and a fleet of
+ * millions of workers costs thousands of steps, not millions. Returns 0 once B drops below
+ * 1e-300.
+ */
 export function erlangB(servers: number, offeredLoad: number): number {
-  let blocking = 1;
-  for (let k = 1; k <= servers; k += 1) {
-    blocking = (offeredLoad * blocking) / (k + offeredLoad * blocking);
+  if (!(offeredLoad > 0)) {
+    return servers <= 0 ? 1 : 0;
   }
-  return blocking;
+  const start = Math.max(0, Math.floor(Math.min(servers, offeredLoad) - 12 * Math.sqrt(offeredLoad) - 10));
+  let inverse = 1;
+  for (let k = start + 1; k <= servers; k += 1) {
+    inverse = 1 + (k / offeredLoad) * inverse;
+    if (inverse > 1e300) {
+      return 0;
+    }
+  }
+  return 1 / inverse;
 }
 
 /** Computes drops, waits and throughput of the proxy queue at one offered load (M/M/c+D, see the file comment). */

@@ -53,6 +53,25 @@ test('Erlang B matches known values', () => {
   assert.ok(Math.abs(erlangB(10, 5) - 0.0183845) < 1e-6);
 });
 
+test('Erlang B shortcut matches the full recursion', () => {
+  const fullRecursion = (servers: number, load: number): number => {
+    let blocking = 1;
+    for (let k = 1; k <= servers; k += 1) {
+      blocking = (load * blocking) / (k + load * blocking);
+    }
+    return blocking;
+  };
+  for (const load of [0.5, 3, 17, 100, 1000, 50_000, 1_000_000]) {
+    for (const ratio of [0.3, 0.8, 0.95, 1, 1.05, 1.2, 2]) {
+      const servers = Math.round(load * ratio);
+      const expected = fullRecursion(servers, load);
+      const actual = erlangB(servers, load);
+      const error = expected > 1e-290 ? Math.abs(actual - expected) / expected : Math.abs(actual - expected);
+      assert.ok(error < 1e-12, `B(${servers}, ${load}) = ${actual}, expected ${expected}`);
+    }
+  }
+});
+
 test('queue model agrees with a simulation', () => {
   const cases = [
     { ratePerSecond: 4, workers: 5, meanServiceSeconds: 1, timeoutSeconds: 2 },
