@@ -13,6 +13,8 @@ export interface ChartSeries {
   values: Array<number | null>;
   /** Draw on the right-hand axis (for a second unit in the same chart). */
   rightAxis?: boolean;
+  /** Join the line across seconds without a value: for gauges sampled less often than once a second. */
+  spanGaps?: boolean;
 }
 
 /** One chart of the report. */
@@ -175,7 +177,7 @@ function timeToAdmitChart(report: ReportData, all: TimeSeriesRow[], times: numbe
 }
 
 function vusChart(all: TimeSeriesRow[], times: number[]): ChartSpec {
-  const series: ChartSeries[] = [{ label: 'VUs', style: 'neutral', values: all.map((row) => row.vus) }];
+  const series: ChartSeries[] = [{ label: 'VUs', style: 'neutral', values: all.map((row) => row.vus), spanGaps: true }];
   if (all.some((row) => row.scheduleLagP99Ms !== null)) {
     series.push({ label: 'schedule lag p99 (ms)', style: 'bad', values: all.map((row) => row.scheduleLagP99Ms), rightAxis: true });
   }

@@ -45,6 +45,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
         value: function (plot, value) { return formatValue(value); }
       };
       if (style.dash) options.dash = style.dash;
+      if (line.spanGaps) options.spanGaps = true;
       return options;
     }));
   }

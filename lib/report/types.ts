@@ -21,7 +21,10 @@ export interface TimeSeriesRow {
   platform: string;
   /** Arrivals the plan scheduled in this second; null without a usable plan.json. */
   plannedArrivals: number | null;
-  /** Iterations that started in this second, estimated as end time minus `iteration_duration` (±1 s). */
+  /**
+   * Iterations that started in this second, estimated as end time minus `iteration_duration` (±1 s).
+   * NOTE: only iterations that emitted `iteration_duration` are counted, so ones cut off at the end of the run may be missing.
+   */
   startedIterations: number;
   completedIterations: number;
   droppedIterations: number;
