@@ -28,8 +28,8 @@ export function loadEvent(eventPath: string): LoadedEvent {
   const text = readUserFile(eventPath, 'event file', 'EVENT_NOT_FOUND');
   const event = checkFile<EventFile>(displayedEventPath, text, 'event');
   const diagnostics = [...event.diagnostics];
-  if (event.data !== undefined && event.source !== undefined) {
-    diagnostics.push(...checkEventRules(event.source, event.data));
+  if (event.source !== undefined) {
+    diagnostics.push(...checkEventRules(event.source, event.source.data));
   }
 
   const eventDirectory = dirname(eventPath);

@@ -4,7 +4,7 @@ import { listPlaceholders, listPlaceholdersDeep, runtimeVariableNames, tokenVari
 import type { Diagnostic } from './diagnostic.ts';
 import { formatValue } from './diagnostic.ts';
 import { joinPath } from './schema-check.ts';
-import type { BundleFile, EventFile, LogNormalShape, RequestSpec } from './types.ts';
+import type { BundleFile, LogNormalShape, RequestSpec } from './types.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 /** How far a sum of shares may stray from 1 and still count as 1 (decimal fractions in YAML round). */
@@ -12,34 +12,54 @@ const shareSumTolerance = 1e-6;
 
 type Path = (string | number)[];
 
-/** Checks the rules of an event file that its schema cannot state. Assumes the schema check passed. */
-export function checkEventRules(source: YamlSource, event: EventFile): Diagnostic[] {
+/**
+ * Checks the rules of an event file that its schema cannot state. It runs on the parsed data
+ * even when the schema check failed, so that all problems are reported at once, and skips each
+ * rule whose fields are not of the right type (the schema check reports those).
+ */
+export function checkEventRules(source: YamlSource, data: unknown): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const report = (path: Path, rule: string, value: unknown, hint: string) => {
     diagnostics.push({ file: source.file, ...source.locate(path), fieldPath: joinPath(path), rule, value: formatValue(value), hint });
   };
+  const event = asRecord(data);
 
-  const shareSum = Object.values(event.platforms).reduce((sum, platform) => sum + platform.share, 0);
-  if (Math.abs(shareSum - 1) > shareSumTolerance) {
-    report(['platforms'], 'platform shares must sum to 1', roundForMessage(shareSum), 'Adjust the shares so that they add up to 1, for example 0.7 and 0.3.');
-  }
-
-  const arrival = event.arrival;
-  if (arrival.model === 'lognormal') {
-    checkLogNormalShape(arrival, ['arrival'], report);
-  } else if (arrival.model === 'waves') {
-    arrival.waves.forEach((wave, index) => checkLogNormalShape(wave, ['arrival', 'waves', index], report));
-    const waveSum = arrival.waves.reduce((sum, wave) => sum + wave.share, 0);
-    if (Math.abs(waveSum - 1) > shareSumTolerance) {
-      report(['arrival', 'waves'], 'wave shares must sum to 1', roundForMessage(waveSum), 'Adjust the shares of the waves so that they add up to 1.');
+  const shares = Object.values(asRecord(event.platforms)).map((platform) => asRecord(platform).share);
+  if (shares.length > 0 && shares.every(isNumber)) {
+    const shareSum = (shares as number[]).reduce((sum, share) => sum + share, 0);
+    if (Math.abs(shareSum - 1) > shareSumTolerance) {
+      report(['platforms'], 'platform shares must sum to 1', roundForMessage(shareSum), 'Adjust the shares so that they add up to 1, for example 0.7 and 0.3.');
     }
   }
 
-  const baseUrl = event.target?.baseUrl;
-  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+  const arrival = asRecord(event.arrival);
+  if (arrival.model === 'lognormal') {
+    checkLogNormalShape(arrival as LogNormalShape, ['arrival'], report);
+  } else if (arrival.model === 'waves' && Array.isArray(arrival.waves)) {
+    const waves = arrival.waves.map(asRecord);
+    waves.forEach((wave, index) => checkLogNormalShape(wave as LogNormalShape, ['arrival', 'waves', index], report));
+    const waveShares = waves.map((wave) => wave.share);
+    if (waveShares.every(isNumber)) {
+      const waveSum = (waveShares as number[]).reduce((sum, share) => sum + share, 0);
+      if (Math.abs(waveSum - 1) > shareSumTolerance) {
+        report(['arrival', 'waves'], 'wave shares must sum to 1', roundForMessage(waveSum), 'Adjust the shares of the waves so that they add up to 1.');
+      }
+    }
+  }
+
+  const baseUrl = asRecord(event.target).baseUrl;
+  if (typeof baseUrl === 'string' && !isHttpUrl(baseUrl)) {
     report(['target', 'baseUrl'], 'must be an http or https URL', baseUrl, 'Write it as http://127.0.0.1:8080, without a path.');
   }
   return diagnostics;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function checkLogNormalShape(
@@ -53,7 +73,7 @@ function checkLogNormalShape(
     report(path, 'medianSeconds, sigma and within are all given, but the third follows from the other two', shape, hint);
   } else if (medianSeconds === undefined && within === undefined) {
     report(path, 'the log-normal shape needs medianSeconds or within', shape, hint);
-  } else if (medianSeconds !== undefined && within !== undefined && (within.fraction > 0.5) !== (within.seconds > medianSeconds)) {
+  } else if (isNumber(medianSeconds) && isNumber(within?.fraction) && isNumber(within?.seconds) && (within.fraction > 0.5) !== (within.seconds > medianSeconds)) {
     // ln(within.seconds) = ln(median) + z·sigma with z the normal quantile of the fraction: sigma > 0 needs both sides of 0.5 to agree.
     report(path, 'within contradicts medianSeconds: half of the users arrive by the median', shape, 'A fraction above 0.5 needs seconds above medianSeconds, and below 0.5 below it.');
   }

@@ -229,3 +229,14 @@ test('missing user pool file is reported', () => {
   const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': webBundle });
   assert.throws(() => loadEvent(join(dir, 'event.yaml')), /userPool\.file: user pool cannot be read: .*gone\.csv \(ENOENT\)/);
 });
+
+test('share sum is checked beside schema errors', () => {
+  const event = validEvent.replace('users: 100', 'users: -1').replace('web: { share: 1,', 'web: { share: 0.5,');
+  const dir = writeFixture({ 'event.yaml': event, 'bundles/web.yaml': webBundle });
+  assert.throws(() => loadEvent(join(dir, 'event.yaml')), (error: Error) => {
+    assert.match(error.message, /^2 problems in /);
+    assert.match(error.message, /users: must be >= 1/);
+    assert.match(error.message, /platforms: platform shares must sum to 1 \(got 0\.5\)/);
+    return true;
+  });
+});
