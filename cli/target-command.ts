@@ -82,7 +82,12 @@ export async function runCommand(args: string[]): Promise<number> {
   const signal = await stopSignal.received;
   await target.close();
   const stats = target.stats();
-  const responseCount = Object.values(stats.requestsTotal).reduce((sum, byStatus) => sum + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+  let responseCount = 0;
+  for (const byStatus of Object.values(stats.requestsTotal)) {
+    for (const count of Object.values(byStatus)) {
+      responseCount += count;
+    }
+  }
   console.error(`herd target stopped on ${signal}: ${responseCount} responses sent, ${stats.queueTimeoutsTotal} of them 503 after the queue timeout.`);
   return 0;
 }
@@ -93,7 +98,7 @@ function describeTarget(target: RunningTarget): string {
   return `profile ${target.profile.name}, ${serverPart}`;
 }
 
-/** Parses the flags; a numeric flag that is not a number is left out of `options` and described in `problems`. */
+/** Parses the flags. A numeric flag that is not a number is left out of `options` and described in `problems`. */
 function parseTargetFlags(args: string[]): { options: StartTargetOptions; problems: string[] } | 'help' {
   let parsed;
   try {
@@ -152,7 +157,7 @@ function parseTargetFlags(args: string[]): { options: StartTargetOptions; proble
 
 /**
  * Joins `--servers -1` into `--servers=-1`. parseArgs reads a value that starts with a dash as a
- * missing value, but the error should say that -1 is out of range.
+ * missing value, but the error message should state that -1 is out of range.
  */
 function attachNegativeValues(args: string[]): string[] {
   const joined: string[] = [];

@@ -159,8 +159,8 @@ class TargetModel {
     this.counters.connectionsDroppedTotal += 1;
     if (this.counters.connectionsDroppedTotal === 1) {
       console.error(
-        `herd target: dropped a connection because ${maxConnections} connections are open; raise --max-connections ` +
-          'if the clients need more (later drops are counted in herd_target_connections_dropped_total, not logged).',
+        `herd target: dropped a connection because ${maxConnections} connections are open. Raise --max-connections ` +
+          '(the maxConnections option) if the clients need more. Later drops are counted in herd_target_connections_dropped_total, not logged.',
       );
     }
   }
