@@ -1,4 +1,4 @@
-// What the engine prints besides the summary: k6's run header on stdout and the live progress on stderr.
+// Console text besides the summary: k6's run header on stdout and the live progress on stderr.
 import { formatOptionDuration } from './duration.ts';
 import type { ScenarioState } from './context.ts';
 import type { Scenario } from './options.ts';
@@ -77,9 +77,14 @@ export function describeScenario(scenario: Scenario): string {
   return `${scenario.name}: ${text} (${extras.join(', ')})`;
 }
 
+function compareNames(left: string, right: string): number {
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
+}
+
 /** Builds k6's header: execution, script, outputs and one line per scenario (sorted by name, as k6 lists them). */
 export function formatRunHeader(scriptName: string, outputs: string[], scenarios: Scenario[]): string {
-  const sorted = [...scenarios].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
+  const sorted = [...scenarios].sort((left, right) => compareNames(left.name, right.name));
   const maxVus = scenarios.reduce((sum, scenario) => sum + scenarioMaxVus(scenario), 0);
   const maxDurationMs = Math.max(0, ...scenarios.map(scenarioMaxDurationMs));
   const count = `${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}`;

@@ -36,7 +36,7 @@ export interface VuState {
   tags: Tags;
 }
 
-/** What code running inside an iteration (or setup/teardown) can see. */
+/** The state visible to code running inside an iteration, setup or teardown. */
 export interface IterationContext {
   vu: VuState;
   scenario: ScenarioState | undefined;

@@ -70,6 +70,38 @@ async function bundleScript(scriptPath: string): Promise<string> {
   }
 }
 
+const BLOCKING_HTTP_CALLS = ['get', 'post', 'put', 'patch', 'del', 'head', 'options', 'request', 'batch'];
+
+/**
+ * Finds calls of the blocking k6 functions (`http.get`, `http.batch`, `sleep`, …) in the bundled code,
+ * whichever name the script imported them under, so that the run fails before it starts.
+ * NOTE: a call on a path that never runs is rejected too; the script must not contain one.
+ */
+export function findBlockingCalls(bundledCode: string): string[] {
+  const found = new Set<string>();
+  const bindings = bundledCode.matchAll(/var ([\w$]+) = (?:__toESM\()?require\("(k6\/http|k6)"\)/g);
+  for (const [, binding, module] of bindings) {
+    const names = module === 'k6' ? ['sleep'] : BLOCKING_HTTP_CALLS;
+    const call = new RegExp(`\\b${(binding as string).replace(/\$/g, '\\$')}(?:\\.default)?\\.(${names.join('|')})\\)?\\s*\\(`, 'g');
+    for (const match of bundledCode.matchAll(call)) found.add(module === 'k6' ? 'sleep()' : `http.${match[1]}()`);
+  }
+  return [...found];
+}
+
+function asyncReplacement(call: string): string {
+  if (call === 'sleep()') return 'await new Promise((resolve) => setTimeout(resolve, ms))';
+  if (call === 'http.batch()') return 'await Promise.all(requests.map((r) => http.asyncRequest(r.method, r.url, r.body, r.params)))';
+  const method = call === 'http.del()' ? 'DELETE' : call.slice('http.'.length, -2).toUpperCase();
+  return `await http.asyncRequest('${method}', url, body, params)`;
+}
+
+function blockingCallsError(scriptPath: string, calls: string[]): Error {
+  const advice = calls.map((call) => `  - ${call}: write \`${asyncReplacement(call)}\``);
+  return scriptError(
+    `${scriptPath} calls blocking k6 functions, which the built-in engine cannot run because every VU shares one thread. Use the async forms inside an async function (k6 runs them too):\n${advice.join('\n')}`,
+  );
+}
+
 function createRequire(run: TestRun): (name: string) => unknown {
   const modules: Record<string, () => Record<string, unknown>> = {
     k6: () => createK6Module(run),
@@ -119,7 +151,7 @@ function createOpen(run: TestRun): (filePath: string, mode?: string) => string |
 
 /**
  * Returns the `__ENV` object: `-e` values, overlaid inside an iteration by the running scenario's `env`,
- * so that each scenario sees its own values although all share one evaluation of the script.
+ * so that each scenario reads its own values although all share one evaluation of the script.
  */
 function createEnvironment(run: TestRun): Record<string, string> {
   const scenarioEnv = (): Record<string, string> => currentContext()?.scenario?.config.env ?? {};
@@ -160,6 +192,8 @@ export async function loadScript(scriptPath: string, run: TestRun): Promise<Scri
   installIterationGlobals();
 
   const code = await bundleScript(absolutePath);
+  const blockingCalls = findBlockingCalls(code);
+  if (blockingCalls.length > 0) throw blockingCallsError(scriptPath, blockingCalls);
   const wrapped = `(function (exports, require, module, __filename, __dirname, open, console, __ENV) {${code}\n})`;
   const module: { exports: ScriptExports } = { exports: {} };
   try {

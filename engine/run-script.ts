@@ -43,14 +43,14 @@ export interface RunScriptOptions {
   vus?: number;
   duration?: string;
   iterations?: number;
-  /** Where stdout and stderr text go; the process streams by default. */
+  /** Receivers of stdout and stderr text; the process streams by default. */
   writeStdout?: (text: string) => void;
   writeStderr?: (text: string) => void;
   /** Stops the run as Ctrl-C does; the CLI wires SIGINT to it. */
   signal?: AbortSignal;
 }
 
-/** Ends an iteration-less phase (setup or teardown) in its own context, with VU id 0. */
+/** Builds the context of setup or teardown: VU id 0, no scenario, the phase's own group. */
 function phaseContext(run: TestRun, groupName: string): IterationContext {
   const group = run.groups.group('', groupName);
   return {
@@ -132,7 +132,9 @@ async function writeSummary(run: TestRun, exports: ScriptExports, data: SummaryD
     }
   }
   for (const [key, value] of Object.entries(outputs)) {
-    const text = typeof value === 'string' ? value : value instanceof ArrayBuffer ? Buffer.from(value) : JSON.stringify(value);
+    let text: string | Buffer = JSON.stringify(value);
+    if (typeof value === 'string') text = value;
+    if (value instanceof ArrayBuffer) text = Buffer.from(value);
     if (key === 'stdout') stdout(String(text));
     else if (key === 'stderr') stderr(String(text));
     else writeFileSync(path.resolve(process.cwd(), key), text);

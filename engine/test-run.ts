@@ -54,7 +54,7 @@ function defineBuiltinMetrics(registry: MetricRegistry): BuiltinMetrics {
   return metrics;
 }
 
-/** Why a test stopped early, with the exit status it ends with. */
+/** The reason a test stopped early, with the exit status it ends with. */
 export interface AbortReason {
   message: string;
   exitCode: number;

@@ -18,9 +18,9 @@ function scheduleOf(config: ArrivalRateScenario): { offsets: () => Iterable<numb
 }
 
 /**
- * Runs an arrival-rate scenario. At each scheduled start a free VU runs the iteration; when none is
- * free the iteration is dropped (`dropped_iterations`) and, below maxVUs, one more VU is allocated for
- * later arrivals, as k6 does. At maxVUs a warning is logged once.
+ * Runs an arrival-rate scenario. At each scheduled start a free VU runs the iteration. When none is
+ * free, the iteration is dropped (`dropped_iterations`), as k6 does. Below maxVUs one more VU is then
+ * allocated for later arrivals, and at maxVUs a warning is logged once.
  */
 export async function runArrivalRate(runner: ScenarioRunner, config: ArrivalRateScenario): Promise<void> {
   const { run, state } = runner;

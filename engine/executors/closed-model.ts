@@ -72,7 +72,7 @@ export function rampingVuCount(startVUs: number, stages: readonly Stage[], elaps
 const RAMP_TICK_MS = 10;
 
 /**
- * Runs a ramping-vus scenario. VU i loops while the stage curve asks for more than i VUs; a VU that
+ * Runs a ramping-vus scenario. VU i loops while the stage curve requires more than i VUs; a VU that
  * ramps down finishes its iteration within gracefulRampDown, after which the iteration is interrupted.
  */
 export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsScenario): Promise<void> {

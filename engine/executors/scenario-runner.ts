@@ -1,4 +1,4 @@
-// What every executor needs: VUs, running one iteration with its context and metrics, and graceful stop.
+// The parts every executor shares: VUs, running one iteration with its context and metrics, and graceful stop.
 import { performance } from 'node:perf_hooks';
 import { iterationStorage, sampleTags } from '../context.ts';
 import type { IterationContext, ScenarioState, VuState } from '../context.ts';

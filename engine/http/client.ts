@@ -27,7 +27,7 @@ export interface WireRequest {
   closeConnection: boolean;
 }
 
-/** What came back for one wire request; `failure` is set when no complete response arrived. */
+/** The result of one wire request; `failure` is set when no complete response arrived. */
 export interface WireResponse {
   status: number;
   statusText: string;
@@ -110,7 +110,7 @@ function emptyTimings(): RequestTimings {
 }
 
 /**
- * Sends `request` through the VU's pool and resolves with the response or a failure; it never rejects,
+ * Sends `request` through the VU's pool and resolves with the response or a failure. It never rejects,
  * because k6 turns network errors into responses with status 0 and an error code.
  */
 export function sendOnWire(pool: VuConnectionPool, request: WireRequest, signal: AbortSignal | undefined): Promise<WireResponse> {

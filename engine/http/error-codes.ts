@@ -6,7 +6,7 @@ export interface RequestFailure {
   code: number;
 }
 
-/** The k6 code for an HTTP error status: 1000 plus the status for 4xx and 5xx, 0 otherwise. */
+/** Returns k6's code for an HTTP status: 1000 plus the status for 4xx and 5xx, 0 otherwise. */
 export function errorCodeForStatus(status: number): number {
   return status >= 400 && status <= 599 ? 1000 + status : 0;
 }

@@ -64,7 +64,9 @@ test('passing thresholds exit with 0', async () => {
 
   assert.equal(result.exitCode, 0, result.stderr);
   assert.equal(readFileSync(csvFile, 'utf8').split('\n')[0], CSV_HEADER);
-  assert.equal(rows.filter((row) => row.metric_name === 'iterations').length, 20);
+  const iterations = rows.filter((row) => row.metric_name === 'iterations').length;
+  const dropped = rows.filter((row) => row.metric_name === 'dropped_iterations').length;
+  assert.equal(iterations + dropped, 20);
   assert.equal(vendorRequest?.error_code, '1503');
   assert.equal(vendorRequest?.expected_response, 'false');
   assert.equal(vendorRequest?.extra_tags, 'platform=web');
@@ -109,19 +111,26 @@ test('handleSummary writes every key', async () => {
   assert.equal(data.root_group.checks[0].passes, 3);
 });
 
-test('synchronous http.get stops the run', async () => {
-  const result = await runCaptured({ scriptPath: fixture('sync-get.js'), env: { TARGET: server.url } });
+test('synchronous http.get fails at start', async () => {
+  const error = await scriptErrorOf('sync-get.js');
 
-  assert.equal(result.exitCode, 107);
-  assert.match(result.stderr, /http\.get\(\) is synchronous/);
-  assert.match(result.stderr, /await http\.asyncRequest\('GET', url, body, params\)/);
+  assert.equal(error.exitCode, 107);
+  assert.match(error.message, /http\.get\(\): write `await http\.asyncRequest\('GET', url, body, params\)`/);
 });
 
-test('sleep stops the run', async () => {
-  const result = await runCaptured({ scriptPath: fixture('sleep.js'), env: { TARGET: server.url } });
+test('sleep fails at start', async () => {
+  const error = await scriptErrorOf('sleep.js');
+
+  assert.equal(error.exitCode, 107);
+  assert.match(error.message, /sleep\(\): write `await new Promise\(\(resolve\) => setTimeout\(resolve, ms\)\)`/);
+});
+
+test('dynamic blocking call stops the run', async () => {
+  const result = await runCaptured({ scriptPath: fixture('sync-dynamic.js'), env: { TARGET: server.url } });
 
   assert.equal(result.exitCode, 107);
-  assert.match(result.stderr, /setTimeout\(resolve, ms\)/);
+  assert.match(result.stderr, /http\.post\(\) is synchronous/);
+  assert.match(result.stdout, /iterations\.+|execution: local/);
 });
 
 test('exception at init is a script error', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { runScript } from '../../engine/index.ts';
 import type { RunScriptOptions } from '../../engine/index.ts';
 
-/** A loopback server that answers after `?delay=` ms with `?status=` (default 200) and a small JSON body. */
+/** A loopback server that responds after `?delay=` ms with `?status=` (default 200) and a small JSON body. */
 export interface TestServer {
   url: string;
   requestCount: () => number;

