@@ -5,6 +5,7 @@ import {
   estimateBundleTiming,
   expectedLatencyMsOf,
   listRequests,
+  predictAdmissionAtLoad,
   predictAgainstTarget,
   predictProxyQueue,
   sustainableRequestsPerSecond,
@@ -13,7 +14,7 @@ import type { LoadedEvent } from '../../lib/event/index.ts';
 import { planStages, plannedIntegralBy, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
-import type { FleetReport, PlanReport, PlatformPlanReport, TimelineSecond, TotalPlanReport } from './types.ts';
+import type { FleetReport, PlanReport, PlatformPlanReport, RunPrediction, TimelineSecond, TotalPlanReport } from './types.ts';
 
 /** Settings of `buildPlanReport`. */
 export interface PlanSettings {
@@ -60,6 +61,9 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
     servers,
   );
 
+  const timeline = buildTimeline(platforms, curves);
+  const runPrediction = predictRun(timeline, event, settings.profile, servers);
+
   return {
     schemaVersion: 1,
     event: { name: event.name, file: settings.eventFile, scale, users },
@@ -68,7 +72,8 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
     total,
     fleet,
     prediction,
-    timeline: buildTimeline(platforms, curves),
+    runPrediction,
+    timeline,
     notes: [
       'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',
       'The fleet figures and the prediction treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
@@ -186,7 +191,33 @@ function buildTimeline(platforms: PlatformPlanReport[], curves: Record<string, A
       plannedStarts[platform.name] = startedBy(platform, second + 1) - startedBy(platform, second);
       curveUsers[platform.name] = curves[platform.name].usersArrivedBy(second + 1) - curves[platform.name].usersArrivedBy(second);
     }
-    timeline.push({ second, plannedStarts, curveUsers });
+    timeline.push({ second, plannedStarts, curveUsers, predictedRejectedShare: 0 });
   }
   return timeline;
+}
+
+/** Fills each second's predicted 503 share and sums the quasi-static prediction over the run. */
+function predictRun(timeline: TimelineSecond[], event: LoadedEvent, profile: TargetProfile, servers: number): RunPrediction {
+  let users = 0;
+  let admittedUsers = 0;
+  let requests = 0;
+  let rejectedRequests = 0;
+  for (const second of timeline) {
+    const platforms = Object.entries(second.curveUsers)
+      .filter(([, arrivals]) => arrivals > 0)
+      .map(([name, arrivals]) => ({ name, peakUsersPerSecond: arrivals, bundle: event.platforms[name].bundle }));
+    if (platforms.length === 0) {
+      continue;
+    }
+    const prediction = predictAdmissionAtLoad(platforms, profile, servers);
+    second.predictedRejectedShare = prediction.rejectedShare;
+    for (const platform of platforms) {
+      const platformRequests = platform.peakUsersPerSecond * countRequests(platform.bundle).requests;
+      users += platform.peakUsersPerSecond;
+      admittedUsers += platform.peakUsersPerSecond * prediction.admittedShareByPlatform[platform.name];
+      requests += platformRequests;
+      rejectedRequests += platformRequests * prediction.rejectedShare;
+    }
+  }
+  return { admittedShare: users > 0 ? admittedUsers / users : 1, rejectedShare: requests > 0 ? rejectedRequests / requests : 0 };
 }

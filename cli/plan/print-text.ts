@@ -80,6 +80,10 @@ function fleetLines(report: PlanReport): string[] {
     `  at the peak: ${formatNumber(prediction.offeredRequestsPerSecond)} requests/s offered, ${formatNumber(prediction.admittedRequestsPerSecond)} admitted, ` +
       `${formatPercent(prediction.rejectedShare)} 503s, mean queue wait ${formatSeconds(prediction.meanWaitSeconds)}`,
   ];
+  lines.push(
+    `  over the whole run, second by second (an estimate): ${formatPercent(report.runPrediction.admittedShare)} of users admitted, ` +
+      `${formatPercent(report.runPrediction.rejectedShare)} of requests get 503`,
+  );
   for (const platform of prediction.platforms) {
     lines.push(
       `  ${platform.name}: ${formatNumber(platform.admittedUsersPerSecond)} of ${formatNumber(platform.offeredUsersPerSecond)} users/s admitted (${formatPercent(platform.admittedShare)}), ` +

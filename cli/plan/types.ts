@@ -68,6 +68,20 @@ export interface TimelineSecond {
   second: number;
   plannedStarts: Record<string, number>;
   curveUsers: Record<string, number>;
+  /** 503 share the queue model predicts for the requests of this second's arrivals (0 without arrivals). */
+  predictedRejectedShare: number;
+}
+
+/**
+ * The prediction over the whole run: each second's arrivals meet the steady state of the queue
+ * at that second's rate. It ignores the queue carried over from one second to the next, so it is
+ * an estimate that is optimistic while the herd ramps up and pessimistic while it drains.
+ */
+export interface RunPrediction {
+  /** Admitted users over all users: what `herd_admitted` should measure. */
+  admittedShare: number;
+  /** 503s over all routed requests. */
+  rejectedShare: number;
 }
 
 /** One row of `--what-if`. */
@@ -93,6 +107,7 @@ export interface PlanReport {
   fleet: FleetReport;
   /** Expected measurements at the peak of a run against the reference target with `fleet.servers` servers. */
   prediction: TargetPrediction;
+  runPrediction: RunPrediction;
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];
   notes: string[];

@@ -10,5 +10,5 @@ export {
   type BundleCounts,
   type BundleTiming,
 } from './bundle-timing.ts';
-export { predictAgainstTarget, withMeasuredServiceTimes, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
+export { predictAdmissionAtLoad, predictAgainstTarget, withMeasuredServiceTimes, type LoadPrediction, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
 export { erlangB, predictProxyQueue, sustainableRequestsPerSecond, type ProxyQueueInput, type ProxyQueuePrediction } from './queue.ts';

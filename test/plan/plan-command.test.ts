@@ -64,10 +64,15 @@ test('default fleet is the servers needed', () => {
   assert.equal(report.fleet.serversSource, 'servers-needed');
   assert.equal(report.fleet.servers, report.total.serversNeeded);
   assert.ok(report.prediction.rejectedShare < 0.01);
+  assert.ok(report.runPrediction.admittedShare > 0.99, `run admitted share ${report.runPrediction.admittedShare}`);
 });
 
 test('small fleet predicts 503s and slow admission', () => {
   const report = planStory({ servers: 10 });
+  const busiest = report.timeline.reduce((worst, second) => (second.predictedRejectedShare > worst.predictedRejectedShare ? second : worst));
+  assert.ok(busiest.second < 30, `most 503s at ${busiest.second} s`);
+  assert.ok(report.runPrediction.rejectedShare > 0.5, `run 503 share ${report.runPrediction.rejectedShare}`);
+  assert.ok(report.runPrediction.admittedShare < 0.2, `run admitted share ${report.runPrediction.admittedShare}`);
   assert.equal(report.prediction.workers, 170);
   assert.ok(report.prediction.rejectedShare > 0.9, `503 share ${report.prediction.rejectedShare}`);
   assert.ok(report.prediction.admittedUsersPerSecond < report.total.peakUsersPerSecond / 10);
