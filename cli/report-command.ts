@@ -12,7 +12,7 @@ Writes timeseries.csv, report.html, junit.xml, summary.md and report.json into a
 from whatever the folder holds; missing or truncated files are listed in the report.
 
 Options:
-  --from-k6 FILE   build a run folder from a real k6 run's output: --out csv=FILE or --out json=FILE
+  --from-k6 FILE   build a run folder from a real k6 run's output: --out csv=FILE or --out json=FILE (.gz too)
   --out-dir DIR    the run folder --from-k6 creates (default results/<UTC time>-k6)
   --summary FILE   with --from-k6: handleSummary JSON to keep as summary.json (thresholds come from it)
   --plan FILE      with --from-k6: plan.json from \`herd plan --json\` (planned arrivals, prediction)

@@ -1,20 +1,20 @@
 // Builds a run folder from a real k6 run's `--out csv` or `--out json` file, so that `herd report`
 // covers runs made outside herd-test. JSON lines are converted to k6's CSV layout while streaming.
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
 import { buildReport, type ReportResult } from './build-report.ts';
-import { readJsonFile } from './run-folder.ts';
-import { K6_CSV_COLUMNS, parseK6JsonLine, readCompleteRecords, type ReadCounters } from './sample-sources.ts';
+import { isNotFound, readJsonFile } from './run-folder.ts';
+import { K6_CSV_COLUMNS, openSampleFile, parseK6JsonLine, readCompleteRecords, type ReadCounters } from './sample-sources.ts';
 import type { MetricSample } from './types.ts';
 
 /** Options of `buildRunFolderFromK6`. */
 export interface FromK6Options {
-  /** k6's output file: CSV (`--out csv=…`) or JSON lines (`--out json=…`); the format is detected from its first byte. */
+  /** k6's output file: CSV (`--out csv=…`) or JSON lines (`--out json=…`), optionally gzipped; the format is detected from its content. */
   inputPath: string;
   /** The run folder to create or fill. */
   outDir: string;
@@ -24,20 +24,22 @@ export interface FromK6Options {
   planPath?: string;
 }
 
-/** Returns the first non-blank character of a file, `{` for JSON lines, or undefined for an empty file. */
+/** Returns the first non-blank character of a (possibly gzipped) file, `{` for JSON lines, or undefined for an empty file. */
 async function firstCharacter(path: string): Promise<string | undefined> {
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+  const input = await openSampleFile(path).catch((error: unknown) => {
+    if (isNotFound(error)) {
       throw new HerdUserError('K6_OUTPUT_NOT_FOUND', `k6 output file ${path} does not exist. Pass the file written by \`k6 run --out csv=FILE\` or \`--out json=FILE\`.`);
     }
     throw error;
   });
   try {
-    const buffer = Buffer.alloc(256);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const text = chunk.toString('utf8').trimStart();
+      if (text !== '') return text[0];
+    }
+    return undefined;
   } finally {
-    await handle.close();
+    input.destroy();
   }
 }
 
@@ -51,7 +53,7 @@ export async function buildRunFolderFromK6(options: FromK6Options): Promise<Repo
   const samplesPath = join(options.outDir, 'samples.csv');
   const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0 };
   if (first === '{') await convertJsonLinesToCsv(options.inputPath, samplesPath, counters);
-  else await pipeline(createReadStream(options.inputPath), createWriteStream(samplesPath));
+  else await pipeline(await openSampleFile(options.inputPath), createWriteStream(samplesPath));
 
   if (options.summaryPath !== undefined) await copyJsonInput(options.summaryPath, join(options.outDir, 'summary.json'), '--summary');
   if (options.planPath !== undefined) await copyJsonInput(options.planPath, join(options.outDir, 'plan.json'), '--plan');

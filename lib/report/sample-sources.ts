@@ -2,6 +2,8 @@
 // so that a multi-gigabyte file is read in bounded memory.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
 import type { MetricSample } from './types.ts';
@@ -56,7 +58,7 @@ interface CsvLayout {
  * last line break. The read stream's async iteration keeps reads in step with parsing (backpressure).
  */
 export async function* readCompleteRecords(path: string, quotedFields: boolean): AsyncGenerator<string> {
-  const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const input = await openSampleFile(path);
   // The unfinished tail is kept as a copied Buffer: a string sliced from the previous piece would keep
   // that whole piece alive, and each piece the one before it, so memory would grow with the file.
   let pending: Buffer = Buffer.alloc(0);
@@ -76,6 +78,26 @@ export async function* readCompleteRecords(path: string, quotedFields: boolean):
     yield bytes.toString('utf8', 0, end + 1);
   }
   if (pending.length > 0) yield pending.toString('utf8');
+}
+
+/**
+ * Opens a sample file for reading, decompressing it when it starts with the gzip magic bytes
+ * (k6 writes gzip when the output file name ends in `.gz`).
+ */
+export async function openSampleFile(path: string): Promise<Readable> {
+  const handle = await open(path, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return file;
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+  file.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('close', () => file.destroy());
+  return file.pipe(gunzip);
 }
 
 const LINE_FEED = 0x0a;

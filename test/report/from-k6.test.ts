@@ -4,6 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { buildRunFolderFromK6 } from '../../lib/report/from-k6.ts';
 import { K6_CSV_COLUMNS, parseK6Timestamp } from '../../lib/report/sample-sources.ts';
 import { ALL_PLATFORMS } from '../../lib/report/types.ts';
@@ -113,4 +114,20 @@ test('timestamps parse in every k6 time format', () => {
   }
   assert.ok(Number.isNaN(parseK6Timestamp('')));
   assert.ok(Number.isNaN(parseK6Timestamp('yesterday')));
+});
+
+test('gzipped k6 output gives the same rows', async () => {
+  const usersPerSecond = { mobile: [2, 5, 3], web: [1, 2, 1] };
+  const samples = generateSamples({ startUnixS: 1_796_412_720, usersPerSecond, vendor503Every: 3 });
+  const dir = await tempDir('gzip');
+  await writeFile(join(dir, 'out.csv'), toK6Csv(samples));
+  await writeFile(join(dir, 'out.csv.gz'), gzipSync(toK6Csv(samples)));
+  await writeFile(join(dir, 'out.json.gz'), gzipSync(toK6JsonLines(samples)));
+  const plain = await buildRunFolderFromK6({ inputPath: join(dir, 'out.csv'), outDir: join(dir, 'plain-run') });
+  const csvGz = await buildRunFolderFromK6({ inputPath: join(dir, 'out.csv.gz'), outDir: join(dir, 'csv-gz-run') });
+  const jsonGz = await buildRunFolderFromK6({ inputPath: join(dir, 'out.json.gz'), outDir: join(dir, 'json-gz-run') });
+
+  assert.equal(csvGz.data.sampleStats.samples, samples.length);
+  assert.deepEqual(csvGz.data.rows, plain.data.rows);
+  assert.deepEqual(jsonGz.data.rows, plain.data.rows);
 });
