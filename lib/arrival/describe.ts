@@ -13,7 +13,8 @@ export interface ArrivalDescription {
   endSeconds: number;
 }
 
-const SAMPLES_PER_GRID = 4000;
+// Two grids of this many samples each; k6 runs this at init time in every VU, so it stays small.
+const SAMPLES_PER_GRID = 2000;
 
 /**
  * Describes a curve: its peak, when the peak happens, and when given fractions have arrived.
@@ -53,33 +54,40 @@ export function timeWhenArrived(curve: ArrivalCurve, fraction: number): number {
   return (low + high) / 2;
 }
 
-function sampleTimes(curve: ArrivalCurve): number[] {
+/** An even grid over the curve, and a geometric one from 1e-7 of the span to all of it. Each is sorted. */
+function sampleGrids(curve: ArrivalCurve): number[][] {
   const spanSeconds = curve.endSeconds - curve.startSeconds;
-  const times: number[] = [];
+  const even: number[] = [];
+  const geometric: number[] = [];
+  const ratio = Math.pow(10, 7 / SAMPLES_PER_GRID);
+  let fraction = 1e-7;
   for (let index = 0; index <= SAMPLES_PER_GRID; index += 1) {
-    times.push(curve.startSeconds + (spanSeconds * index) / SAMPLES_PER_GRID);
-    // Geometric grid from 1e-7 of the span to all of it.
-    times.push(curve.startSeconds + spanSeconds * Math.pow(10, -7 + (7 * index) / SAMPLES_PER_GRID));
+    even.push(curve.startSeconds + (spanSeconds * index) / SAMPLES_PER_GRID);
+    geometric.push(curve.startSeconds + spanSeconds * Math.min(1, fraction));
+    fraction *= ratio;
   }
-  return times.sort((a, b) => a - b);
+  return [even, geometric];
 }
 
 function findPeak(curve: ArrivalCurve): { peakAtSeconds: number; peakRatePerSecond: number } {
-  const times = sampleTimes(curve);
+  let bestTimes: number[] = [];
   let bestIndex = 0;
   let bestRate = -Infinity;
-  times.forEach((tSeconds, index) => {
-    const rate = curve.ratePerSecondAt(tSeconds);
-    if (rate > bestRate) {
-      bestRate = rate;
-      bestIndex = index;
-    }
-  });
+  for (const times of sampleGrids(curve)) {
+    times.forEach((tSeconds, index) => {
+      const rate = curve.ratePerSecondAt(tSeconds);
+      if (rate > bestRate) {
+        bestRate = rate;
+        bestIndex = index;
+        bestTimes = times;
+      }
+    });
+  }
 
   // Golden-section search for the maximum between the neighbours of the best sample.
   const ratio = (Math.sqrt(5) - 1) / 2;
-  let low = times[Math.max(0, bestIndex - 1)];
-  let high = times[Math.min(times.length - 1, bestIndex + 1)];
+  let low = bestTimes[Math.max(0, bestIndex - 1)];
+  let high = bestTimes[Math.min(bestTimes.length - 1, bestIndex + 1)];
   for (let step = 0; step < 100 && high - low > 1e-9 * Math.max(1, Math.abs(high)); step += 1) {
     const left = high - ratio * (high - low);
     const right = low + ratio * (high - low);
@@ -94,5 +102,5 @@ function findPeak(curve: ArrivalCurve): { peakAtSeconds: number; peakRatePerSeco
   if (refinedRate >= bestRate) {
     return { peakAtSeconds: refinedAtSeconds, peakRatePerSecond: refinedRate };
   }
-  return { peakAtSeconds: times[bestIndex], peakRatePerSecond: bestRate };
+  return { peakAtSeconds: bestTimes[bestIndex], peakRatePerSecond: bestRate };
 }
