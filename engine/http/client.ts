@@ -163,13 +163,14 @@ export function sendOnWire(pool: VuConnectionPool, request: WireRequest, signal:
       response.failure = failure ?? (errorCodeForStatus(response.status) > 0 ? { message: '', code: errorCodeForStatus(response.status) } : undefined);
       resolve(response);
     };
+    // finish() runs before the abort so that undici's resulting onError cannot replace the reason.
     const timer = setTimeout(() => {
-      abortRequest?.(new Error('request timeout'));
       finish(REQUEST_TIMEOUT);
+      abortRequest?.(new Error('request timeout'));
     }, request.timeoutMs);
     const onAbort = (): void => {
-      abortRequest?.(new Error('iteration interrupted'));
       finish({ message: 'context canceled', code: 1000 });
+      abortRequest?.(new Error('iteration interrupted'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 

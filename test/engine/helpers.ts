@@ -12,6 +12,7 @@ import type { RunScriptOptions } from '../../engine/index.ts';
 export interface TestServer {
   url: string;
   requestCount: () => number;
+  connectionCount: () => number;
   close: () => Promise<void>;
 }
 
@@ -32,13 +33,17 @@ export async function startTestServer(): Promise<TestServer> {
       response.end(JSON.stringify({ ok: status < 400, n: count, cookie: request.headers.cookie ?? '' }));
     }, delayMs).unref();
   });
-  server.keepAliveTimeout = 1000;
+  let connections = 0;
+  server.on('connection', () => connections++);
+  // undici reuses a connection only if the server keeps it idle for more than 2 s, so keep the Node default of 5 s.
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requestCount: () => count,
+    connectionCount: () => connections,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
