@@ -46,12 +46,34 @@ export function planStages(curve: ArrivalCurve, options: PlanStagesOptions = {})
   }
 
   // Whole seconds read best, but a curve that rises within a second or two needs finer knots.
+  if (secondChordsMissBound(curve, maxShapeErrorFraction)) {
+    return planOnGrid(curve, maxShapeErrorFraction, maxStages, 'ms');
+  }
   const inSeconds = planOnGrid(curve, maxShapeErrorFraction, maxStages, 's');
   if (inSeconds.worstShapeErrorFraction <= maxShapeErrorFraction) {
     return inSeconds;
   }
   const inMilliseconds = planOnGrid(curve, maxShapeErrorFraction, maxStages, 'ms');
   return inMilliseconds.worstShapeErrorFraction < inSeconds.worstShapeErrorFraction ? inMilliseconds : inSeconds;
+}
+
+/**
+ * Tells whether a one-second chord on the whole-second grid, in the seconds up to and just after
+ * the peak, strays from the curve by more than the bound. Whole-second stages cannot be shorter,
+ * so planning on that grid would miss the bound there; this saves the attempt, which matters in
+ * k6 init code.
+ */
+function secondChordsMissBound(curve: ArrivalCurve, maxShapeErrorFraction: number): boolean {
+  const { peakRatePerSecond, peakAtSeconds } = describeArrival(curve);
+  const firstSecond = Math.floor(curve.startSeconds);
+  const lastSecond = Math.min(Math.ceil(curve.endSeconds), Math.ceil(peakAtSeconds + 2 * (peakAtSeconds - curve.startSeconds)) + 2);
+  for (let second = firstSecond; second < lastSecond; second += 1) {
+    const chordMiddle = (curve.ratePerSecondAt(second) + curve.ratePerSecondAt(second + 1)) / 2;
+    if (Math.abs(curve.ratePerSecondAt(second + 0.5) - chordMiddle) > maxShapeErrorFraction * peakRatePerSecond) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function planOnGrid(curve: ArrivalCurve, maxShapeErrorFraction: number, maxStages: number, durationUnit: 'ms' | 's'): StagePlan {
