@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { analyzeRunFolder } from '../../lib/report/analyze.ts';
 import { buildReport } from '../../lib/report/build-report.ts';
 import { parseTargetMetrics } from '../../lib/report/run-folder.ts';
 import { ALL_PLATFORMS, type ReportNote } from '../../lib/report/types.ts';
 import { isHerdUserError } from '../../lib/user-error.ts';
-import { generateSamples, planFor, summaryFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 const USERS_PER_SECOND = { mobile: [3, 5, 2], web: [1, 2, 1] };
 
 async function tempDir(name: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `herd-report-${name}-`));
+  return makeTempDir(`report-${name}`);
 }
 
 function problemsOf(notes: ReportNote[], file: string): string {

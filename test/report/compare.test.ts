@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { analyzeRunFolder } from '../../lib/report/analyze.ts';
 import { buildReport } from '../../lib/report/build-report.ts';
 import { compareRuns, formatComparisonText, loadReportData } from '../../lib/report/compare.ts';
-import { generateSamples, planFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 const USERS_PER_SECOND = { mobile: [4, 8, 12, 8, 4], web: [2, 4, 6, 4, 2] };
 
 async function runFolder(name: string, vendor503Every: number): Promise<string> {
   const samples = generateSamples({ startUnixS: 1_796_412_720, usersPerSecond: USERS_PER_SECOND, vendor503Every });
-  return writeRunFolder(await mkdtemp(join(tmpdir(), `herd-compare-${name}-`)), { samplesCsv: toK6Csv(samples), plan: planFor(USERS_PER_SECOND, 20) });
+  return writeRunFolder(await makeTempDir(`compare-${name}`), { samplesCsv: toK6Csv(samples), plan: planFor(USERS_PER_SECOND, 20) });
 }
 
 function runHerd(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { buildRunFolderFromK6 } from '../../lib/report/from-k6.ts';
 import { K6_CSV_COLUMNS, parseK6Timestamp } from '../../lib/report/sample-sources.ts';
 import { ALL_PLATFORMS } from '../../lib/report/types.ts';
 import { isHerdUserError } from '../../lib/user-error.ts';
-import { generateSamples, planFor, summaryFor, toK6Csv, toK6JsonLines } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, toK6Csv, toK6JsonLines } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 // Rows in the layout k6 v0.49 writes with --out csv: a group column, error_code 1503 for a 503, extra_tags.
 const K6_STYLE_CSV = `${K6_CSV_COLUMNS.join(',')}
@@ -25,7 +26,7 @@ vus,1796412723,3.000000,,,,,,,,,,,,,,,,
 `;
 
 async function tempDir(name: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `herd-from-k6-${name}-`));
+  return makeTempDir(`from-k6-${name}`);
 }
 
 test('k6-style CSV rows are read with their tags', async () => {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { buildReport } from '../../lib/report/build-report.ts';
 import { ALL_PLATFORMS } from '../../lib/report/types.ts';
-import { generateSamples, planFor, summaryFor, targetMetricsFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, targetMetricsFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const skipReason = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed (Debian package chromium; .ci/run installs it)`;
@@ -33,7 +32,7 @@ async function launchBrowser(userDataDir: string, colorScheme: 'light' | 'dark')
 
 test('report opens in headless Chromium without errors or requests', { skip: skipReason, timeout: 90_000 }, async () => {
   const samples = generateSamples({ startUnixS: START_UNIX_S, usersPerSecond: USERS_PER_SECOND, vendor503Every: 4 });
-  const runDir = await writeRunFolder(await mkdtemp(join(tmpdir(), 'herd-browser-run-')), {
+  const runDir = await writeRunFolder(await makeTempDir('browser-run'), {
     samplesCsv: toK6Csv(samples),
     summary: summaryFor(samples, 'rate>0.9', false),
     plan: planFor(USERS_PER_SECOND, 12),
@@ -43,7 +42,7 @@ test('report opens in headless Chromium without errors or requests', { skip: ski
   const pageUrl = pathToFileURL(files.html).href;
 
   for (const colorScheme of ['light', 'dark'] as const) {
-    const userDataDir = await mkdtemp(join(tmpdir(), 'herd-browser-profile-'));
+    const userDataDir = await makeTempDir('browser-profile');
     const context = await launchBrowser(userDataDir, colorScheme);
     try {
       const problems: string[] = [];
@@ -87,7 +86,6 @@ test('report opens in headless Chromium without errors or requests', { skip: ski
       assert.equal(background, 'rgb(255, 255, 255)');
     } finally {
       await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
     }
   }
 });

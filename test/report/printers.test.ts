@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import Papa from 'papaparse';
 import { analyzeRunFolder } from '../../lib/report/analyze.ts';
 import { buildCharts } from '../../lib/report/html-charts.ts';
@@ -11,14 +8,16 @@ import { formatJunitXml } from '../../lib/report/junit-xml.ts';
 import { formatMarkdownSummary } from '../../lib/report/markdown-summary.ts';
 import { formatTimeSeriesCsv, TIME_SERIES_COLUMNS } from '../../lib/report/timeseries-csv.ts';
 import { ALL_PLATFORMS, type ReportData } from '../../lib/report/types.ts';
-import { generateSamples, planFor, summaryFor, targetMetricsFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, targetMetricsFor, toK6Csv, writeRunFolder } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 const START_UNIX_S = 1_796_412_720;
 const USERS_PER_SECOND = { mobile: [2, 5, 8, 4, 1], web: [1, 2, 3, 2, 0] };
 
 async function sampleReport(): Promise<ReportData> {
   const samples = generateSamples({ startUnixS: START_UNIX_S, usersPerSecond: USERS_PER_SECOND, vendor503Every: 4 });
-  const dir = await writeRunFolder(await mkdtemp(join(tmpdir(), 'herd-printers-')), {
+  const dir = await writeRunFolder(await makeTempDir('printers'), {
     samplesCsv: toK6Csv(samples),
     summary: summaryFor(samples, 'rate>0.9', false),
     plan: planFor(USERS_PER_SECOND, 9),
@@ -99,7 +98,7 @@ test('chart data carries the time series numbers', async () => {
 });
 
 test('charts say why they are empty', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'herd-printers-empty-'));
+  const dir = await makeTempDir('printers-empty');
   const charts = buildCharts(await analyzeRunFolder(dir));
 
   assert.ok(charts.length >= 6);

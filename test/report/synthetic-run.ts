@@ -1,6 +1,7 @@
 // Synthetic run folders for the report tests and benchmark: samples in k6's CSV and JSON lines
 // formats, a handleSummary-shaped summary.json computed from the same samples, and a plan.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { K6_CSV_COLUMNS } from '../../lib/report/sample-sources.ts';
 
@@ -199,4 +200,19 @@ export function targetMetricsFor(startUnixS: number, seconds: number): string {
     lines.push(`${startUnixS + second},${queue},${queue > 0 ? 17 : 6},17,${timeouts},${requests}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const createdDirs: string[] = [];
+
+/** Creates a temporary folder under the OS temp directory that `removeTempDirs` deletes. */
+export async function makeTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `herd-${prefix}-`));
+  createdDirs.push(dir);
+  return dir;
+}
+
+/** Deletes every folder `makeTempDir` created; test files call it from `after`. */
+export async function removeTempDirs(): Promise<void> {
+  const dirs = createdDirs.splice(0);
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { after, test } from 'node:test';
 import { analyzeRunFolder } from '../../lib/report/analyze.ts';
 import { buildReport } from '../../lib/report/build-report.ts';
 import { MAX_REQUEST_NAMES, OTHER_NAMES, TimeSeriesBuilder } from '../../lib/report/time-series.ts';
 import { ALL_PLATFORMS, type MetricSample, type TimeSeriesRow } from '../../lib/report/types.ts';
-import { generateSamples, planFor, summaryFor, toK6Csv, toK6JsonLines, writeRunFolder, type SyntheticSample } from './synthetic-run.ts';
+import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, type SyntheticSample, toK6Csv, toK6JsonLines, writeRunFolder } from './synthetic-run.ts';
+
+after(removeTempDirs);
 
 const START_UNIX_S = 1_796_412_720;
 const USERS_PER_SECOND = { mobile: [2, 6, 11, 15, 9, 5, 2, 1], web: [1, 3, 5, 6, 4, 2, 1, 0] };
@@ -18,7 +18,7 @@ function syntheticSamples(): SyntheticSample[] {
 }
 
 async function tempDir(name: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `herd-report-${name}-`));
+  return makeTempDir(`report-${name}`);
 }
 
 function sumOf(rows: TimeSeriesRow[], platform: string, field: keyof TimeSeriesRow): number {
