@@ -54,7 +54,7 @@ export function timeWhenArrived(curve: ArrivalCurve, fraction: number): number {
   return (low + high) / 2;
 }
 
-/** An even grid over the curve, and a geometric one from 1e-7 of the span to all of it. Each is sorted. */
+/** Builds two sorted sample grids: an even one over the curve, and a geometric one from 1e-7 of the span to all of it. */
 function sampleGrids(curve: ArrivalCurve): number[][] {
   const spanSeconds = curve.endSeconds - curve.startSeconds;
   const even: number[] = [];

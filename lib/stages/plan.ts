@@ -5,8 +5,8 @@
 // through knots (t_i, r_i), and the iterations it starts are floor(Σ (r_i + r_{i+1})/2 · Δt_i).
 // The knots are chosen adaptively. They start at the curve's ends and its peak. Then the
 // segment whose chord strays furthest from λ(t) at a sampled point is split there, again and
-// again, until every chord is within half the error budget and the users the chords miss stay
-// within a quarter of it, or the stage cap is reached. The rates are then scaled so that the
+// again. Splitting stops when every chord is within half the error budget and the users the
+// chords miss stay within a quarter of it, or when the stage cap is reached. The rates are then scaled so that the
 // integral equals the user count and rounded to whole iterations per time unit, because k6
 // requires integers: its documentation types stage targets and startRate as integers, and its
 // lib/executor code reads Stage.Target as a null.Int, which rejects 12.5 when decoding JSON.
