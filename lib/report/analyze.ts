@@ -110,8 +110,9 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
   const firstRow = builder.firstRowUnixS;
   const plannedSeconds = planned === undefined ? 0 : Math.max(0, ...[...planned.perSecond.values()].map((values) => values.length));
   const series = builder.finish(firstRow === null || plannedSeconds === 0 ? undefined : firstRow + plannedSeconds - 1);
-  if (series.lateSamples > 0) notes.push({ file: 'samples.csv', problem: `${series.lateSamples} sample(s) arrived more than ${LATE_WINDOW_S} s out of order; they are counted but left out of that second's percentiles` });
-  if (series.mergedNames > 0) notes.push({ file: 'samples.csv', problem: `more than 100 request names; ${series.mergedNames} request(s) with later names are shown as "(other names)"` });
+  const sampleFileName = sampleFile === undefined ? 'samples.csv' : basename(sampleFile.path);
+  if (series.lateSamples > 0) notes.push({ file: sampleFileName, problem: `${series.lateSamples} sample(s) arrived more than ${LATE_WINDOW_S} s out of order; they are counted but left out of that second's percentiles` });
+  if (series.mergedNames > 0) notes.push({ file: sampleFileName, problem: `more than 100 request names; ${series.mergedNames} request(s) with later names are shown as "(other names)"` });
   const stats: SampleStats = {
     format: sampleFile?.format ?? 'none',
     samples,
