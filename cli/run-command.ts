@@ -37,24 +37,32 @@ function parseCount(flag: string, value: string | undefined): number | undefined
   return count;
 }
 
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        env: { type: 'string', short: 'e', multiple: true, default: [] },
+        out: { type: 'string', short: 'o', multiple: true, default: [] },
+        'summary-export': { type: 'string' },
+        vus: { type: 'string', short: 'u' },
+        duration: { type: 'string', short: 'd' },
+        iterations: { type: 'string', short: 'i' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        'no-thresholds': { type: 'boolean', default: false },
+        'no-summary': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new HerdUserError('RUN_BAD_FLAG', `${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+}
+
 /** Parses `herd run` flags, runs the script and returns k6's exit status; a second Ctrl-C exits at once. */
 export async function runCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      env: { type: 'string', short: 'e', multiple: true, default: [] },
-      out: { type: 'string', short: 'o', multiple: true, default: [] },
-      'summary-export': { type: 'string' },
-      vus: { type: 'string', short: 'u' },
-      duration: { type: 'string', short: 'd' },
-      iterations: { type: 'string', short: 'i' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      'no-thresholds': { type: 'boolean', default: false },
-      'no-summary': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parseFlags(args);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -72,15 +72,16 @@ export function rampingVuCount(startVUs: number, stages: readonly Stage[], elaps
 const RAMP_TICK_MS = 10;
 
 /**
- * Runs a ramping-vus scenario. VU i loops while the stage curve requires more than i VUs; a VU that
- * ramps down finishes its iteration within gracefulRampDown, after which the iteration is interrupted.
+ * Runs a ramping-vus scenario. VU i loops while the stage curve requires more than i VUs. A VU that
+ * ramps down finishes its current iteration. Iterations still running when the stages end get the
+ * longer of gracefulRampDown and gracefulStop before they are interrupted.
  */
 export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsScenario): Promise<void> {
   const { run, state } = runner;
   const maxVus = Math.max(config.startVUs, ...config.stages.map((stage) => stage.target));
   const vus = Array.from({ length: maxVus }, () => runner.newVu());
   const loops: (Promise<void> | undefined)[] = new Array(maxVus).fill(undefined);
-  const wanted: boolean[] = new Array(maxVus).fill(false);
+  const isRequired: boolean[] = new Array(maxVus).fill(false);
   const durationMs = config.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
   const originMs = performance.now();
   const endMs = originMs + durationMs;
@@ -91,7 +92,7 @@ export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsSc
     (async () => {
       const vu = vus[index] as VuState;
       state.activeVUs++;
-      while (wanted[index] && !run.isStopping && performance.now() < endMs) await runner.startIteration(vu);
+      while (isRequired[index] && !run.isStopping && performance.now() < endMs) await runner.startIteration(vu);
       state.activeVUs--;
       loops[index] = undefined;
     })();
@@ -99,12 +100,12 @@ export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsSc
   for (let tickMs = originMs; tickMs < endMs && !run.isStopping; tickMs += RAMP_TICK_MS) {
     const target = rampingVuCount(config.startVUs, config.stages, performance.now() - originMs);
     for (let index = 0; index < maxVus; index++) {
-      wanted[index] = index < target;
-      if (wanted[index] && loops[index] === undefined) loops[index] = startLoop(index);
+      isRequired[index] = index < target;
+      if (isRequired[index] && loops[index] === undefined) loops[index] = startLoop(index);
     }
     await waitUntil(tickMs + RAMP_TICK_MS, run.stopController.signal);
   }
-  // NOTE: VUs that ramp down are given gracefulRampDown only at the end of the run, not at the moment they stop being wanted.
+  // NOTE: VUs that ramp down are given gracefulRampDown only at the end of the run, not at the moment they stop being isRequired.
   await runner.finishInFlight(performance.now() + Math.max(config.gracefulStopMs, config.gracefulRampDownMs));
   state.activeVUs = 0;
   await runner.closeVus(vus);
