@@ -227,6 +227,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   }
   options.signal?.removeEventListener('abort', onExternalStop);
   if (run.abortReason !== undefined) run.logger.log('error', run.abortReason.message);
+  if (run.iterationErrorCount > 0) run.logger.log('warning', `${run.iterationErrorCount} iterations ended with an exception; each distinct exception was logged once above`);
 
   const crossed = evaluateThresholds(thresholds, testRunDurationMs);
   if (options.noSummary !== true) {

@@ -75,6 +75,8 @@ export class TestRun {
   /** Wall-clock start of the executors in milliseconds since the epoch, 0 before they start. */
   startedAtMs = 0;
   nextVuId = 1;
+  /** Iterations that ended with an exception; each distinct message is logged only once. */
+  iterationErrorCount = 0;
   vusAllocated = 0;
   /** Directory of the script, against which `open()` resolves relative paths. */
   scriptDirectory = process.cwd();

@@ -126,7 +126,10 @@ export class ScenarioRunner {
       return;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    this.run.logger.log('error', message, { executor: this.config.executor, scenario: this.config.name, source: 'stacktrace' });
+    // Each distinct exception is logged once; the end of the run reports how many iterations threw.
+    this.run.iterationErrorCount++;
+    const firstLine = message.split('\n', 1)[0] ?? message;
+    this.run.logger.once(`iteration-error:${this.config.name}:${firstLine}`, 'error', message, { executor: this.config.executor, scenario: this.config.name, source: 'stacktrace' });
   }
 
   /** Counts one dropped iteration, as k6 does when no VU is free. */
