@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ReadProgress } from '../lib/report/analyze.ts';
 import { buildReport } from '../lib/report/build-report.ts';
 import { buildRunFolderFromK6 } from '../lib/report/from-k6.ts';
 import { formatTerminalSummary } from '../lib/report/terminal-summary.ts';
@@ -16,7 +17,7 @@ Options:
   --out-dir DIR    the run folder --from-k6 creates (default results/<UTC time>-k6)
   --summary FILE   with --from-k6: handleSummary JSON to keep as summary.json (thresholds come from it)
   --plan FILE      with --from-k6: plan.json from \`herd plan --json\` (planned arrivals, prediction)
-  --quiet          print nothing but errors
+  --quiet          print nothing but errors (progress goes to stderr only when it is a terminal)
   -h, --help       show this help
 
 Exit status: 0 when the report was written, even if thresholds were crossed; 1 for a missing run
@@ -47,6 +48,23 @@ function parseOptions(args: string[]) {
   }
 }
 
+/** Returns a progress printer for stderr, or undefined when stderr is not a terminal or --quiet is set. */
+function createProgressPrinter(quiet: boolean): { onProgress: (progress: ReadProgress) => void; finish: () => void } | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  let printed = false;
+  const toMb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
+  return {
+    onProgress: (progress) => {
+      const percent = progress.totalBytes === 0 ? 0 : Math.min(100, (100 * progress.bytesRead) / progress.totalBytes);
+      process.stderr.write(`\rherd report: reading ${progress.file}: ${toMb(progress.bytesRead)} of ${toMb(progress.totalBytes)} MB (${percent.toFixed(0)} %)`);
+      printed = true;
+    },
+    finish: () => {
+      if (printed) process.stderr.write('\n');
+    },
+  };
+}
+
 /** `herd report`: rebuilds a run folder's report, or builds a run folder from k6's output first. */
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args);
@@ -66,14 +84,17 @@ export async function runCommand(args: string[]): Promise<number> {
     throw new HerdUserError('BAD_FLAG', `herd report takes one run folder, got ${positionals.length === 0 ? 'none' : positionals.join(', ')}.\n\n${usage}`, 2);
   }
 
+  const progress = createProgressPrinter(values.quiet);
+  const progressOption = progress === undefined ? {} : { onProgress: progress.onProgress };
   const result = fromK6 === undefined
-    ? await buildReport(resolve(positionals[0] ?? '.'))
+    ? await buildReport(resolve(positionals[0] ?? '.'), progressOption).finally(() => progress?.finish())
     : await buildRunFolderFromK6({
       inputPath: resolve(fromK6),
       outDir: resolve(values['out-dir'] ?? join('results', `${formatFolderTime(new Date())}-k6`)),
       ...(values.summary === undefined ? {} : { summaryPath: resolve(values.summary) }),
       ...(values.plan === undefined ? {} : { planPath: resolve(values.plan) }),
-    });
+      ...progressOption,
+    }).finally(() => progress?.finish());
 
   if (!values.quiet) {
     console.log(formatTerminalSummary(result.data));

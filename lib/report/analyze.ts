@@ -19,8 +19,23 @@ export interface SampleFile {
   format: 'csv' | 'jsonl';
 }
 
+/** How far the sample file has been read, passed to `AnalyzeOptions.onProgress`. */
+export interface ReadProgress {
+  file: string;
+  bytesRead: number;
+  totalBytes: number;
+}
+
+/** Options of `analyzeRunFolder` and `buildReport`. */
+export interface AnalyzeOptions {
+  /** Called about once a second while the sample file is read; large files take minutes. */
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+const PROGRESS_INTERVAL_MS = 1000;
+
 /** Reads every file of `runDir` and returns the report data; missing or broken files become notes, not errors. */
-export async function analyzeRunFolder(runDir: string): Promise<ReportData> {
+export async function analyzeRunFolder(runDir: string, options: AnalyzeOptions = {}): Promise<ReportData> {
   const notes: ReportNote[] = [];
 
   const runJson = await readJsonFile(join(runDir, 'run.json'));
@@ -37,7 +52,7 @@ export async function analyzeRunFolder(runDir: string): Promise<ReportData> {
   const prediction = planJson.status === 'ok' ? readPrediction(planJson.value, notes) : undefined;
 
   const sampleFile = await findSampleFile(runDir, notes);
-  const { series, stats } = await readTimeSeries(sampleFile, planned, notes);
+  const { series, stats } = await readTimeSeries(sampleFile, planned, notes, options.onProgress);
   const rows = attachPlannedArrivals(series.rows, planned);
   const totals = totalsOf(rows, series);
   const targetMetrics = await readTargetMetrics(runDir, notes);
@@ -84,9 +99,9 @@ async function findSampleFile(runDir: string, notes: ReportNote[]): Promise<Samp
 }
 
 /** Streams a sample file into a time series; `planned` sets how far past the last sample the rows reach. */
-export async function readTimeSeries(sampleFile: SampleFile | undefined, planned: PlannedArrivals | undefined, notes: ReportNote[]): Promise<{ series: BuiltTimeSeries; stats: SampleStats }> {
+export async function readTimeSeries(sampleFile: SampleFile | undefined, planned: PlannedArrivals | undefined, notes: ReportNote[], onProgress?: AnalyzeOptions['onProgress']): Promise<{ series: BuiltTimeSeries; stats: SampleStats }> {
   const builder = new TimeSeriesBuilder();
-  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0 };
+  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0, bytesRead: 0 };
   let samples = 0;
   if (sampleFile !== undefined) {
     const file = basename(sampleFile.path);
@@ -94,12 +109,16 @@ export async function readTimeSeries(sampleFile: SampleFile | undefined, planned
       builder.add(sample);
       samples += 1;
     };
+    const totalBytes = (await fileSizeBytes(sampleFile.path)) ?? 0;
+    const timer = onProgress === undefined ? undefined : setInterval(() => onProgress({ file, bytesRead: counters.bytesRead, totalBytes }), PROGRESS_INTERVAL_MS);
     try {
       if (sampleFile.format === 'csv') await readK6Csv(sampleFile.path, counters, onSample, METRICS_USED);
       else await readK6JsonLines(sampleFile.path, counters, onSample);
     } catch (error) {
       if (!isHerdUserError(error)) throw error;
       notes.push({ file, problem: error.message });
+    } finally {
+      clearInterval(timer);
     }
     if (counters.malformedRows > 0) notes.push({ file, problem: `${counters.malformedRows} row(s) were malformed or cut short and were skipped` });
     if (await endsWithoutNewline(sampleFile.path)) notes.push({ file, problem: 'ends in the middle of a line: the run may have been cut off while writing it' });

@@ -2,7 +2,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerdUserError } from '../user-error.ts';
-import { analyzeRunFolder } from './analyze.ts';
+import { analyzeRunFolder, type AnalyzeOptions } from './analyze.ts';
 import { formatHtmlReport, loadChartAssets } from './html-report.ts';
 import { formatJunitXml } from './junit-xml.ts';
 import { formatMarkdownSummary } from './markdown-summary.ts';
@@ -33,9 +33,9 @@ export interface ReportResult {
  * report.json into it. Missing or broken input files become notes in the report; only a missing
  * folder raises a HerdUserError (`RUN_DIR_NOT_FOUND`).
  */
-export async function buildReport(runDir: string): Promise<ReportResult> {
+export async function buildReport(runDir: string, options: AnalyzeOptions = {}): Promise<ReportResult> {
   await assertDirectory(runDir);
-  const [data, assets] = await Promise.all([analyzeRunFolder(runDir), loadChartAssets()]);
+  const [data, assets] = await Promise.all([analyzeRunFolder(runDir, options), loadChartAssets()]);
   const files: ReportFiles = {
     timeSeriesCsv: join(runDir, 'timeseries.csv'),
     html: join(runDir, 'report.html'),

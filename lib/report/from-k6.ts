@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import { HerdUserError } from '../user-error.ts';
+import type { AnalyzeOptions } from './analyze.ts';
 import { buildReport, type ReportResult } from './build-report.ts';
 import { isNotFound, readJsonFile } from './run-folder.ts';
 import { K6_CSV_COLUMNS, openSampleFile, parseK6JsonLine, readCompleteRecords, type ReadCounters } from './sample-sources.ts';
@@ -22,6 +23,8 @@ export interface FromK6Options {
   summaryPath?: string;
   /** Optional plan.json from `herd plan --json`, for planned arrivals and the prediction. */
   planPath?: string;
+  /** Called about once a second while the report reads the samples. */
+  onProgress?: AnalyzeOptions['onProgress'];
 }
 
 /** Returns the first non-blank character of a (possibly gzipped) file, `{` for JSON lines, or undefined for an empty file. */
@@ -51,7 +54,7 @@ export async function buildRunFolderFromK6(options: FromK6Options): Promise<Repo
   const first = await firstCharacter(options.inputPath);
   await mkdir(options.outDir, { recursive: true });
   const samplesPath = join(options.outDir, 'samples.csv');
-  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0 };
+  const counters: ReadCounters = { malformedRows: 0, ignoredRows: 0, bytesRead: 0 };
   if (first === '{') await convertJsonLinesToCsv(options.inputPath, samplesPath, counters);
   else await pipeline(await openSampleFile(options.inputPath), createWriteStream(samplesPath));
 
@@ -65,7 +68,7 @@ export async function buildRunFolderFromK6(options: FromK6Options): Promise<Repo
     ...(first === '{' && counters.malformedRows > 0 ? { malformedInputLines: counters.malformedRows } : {}),
   };
   await writeFile(join(options.outDir, 'run.json'), `${JSON.stringify(runInfo, null, 2)}\n`);
-  return buildReport(options.outDir);
+  return buildReport(options.outDir, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
 }
 
 async function copyJsonInput(from: string, to: string, flag: string): Promise<void> {

@@ -13,6 +13,8 @@ export interface ReadCounters {
   malformedRows: number;
   /** Rows of metrics outside the reader's `metrics` filter, skipped before their tags were parsed. */
   ignoredRows: number;
+  /** Bytes of (decompressed) text handed to the parser so far, for progress output. */
+  bytesRead: number;
 }
 
 /** The columns of k6's CSV output (v0.49), in k6's order. `extra_tags` contains every other tag as `key=value&…`. */
@@ -57,12 +59,13 @@ interface CsvLayout {
  * double quotes when `quotedFields` is set (a quoted CSV field may contain a line break), else the
  * last line break. The read stream's async iteration keeps reads in step with parsing (backpressure).
  */
-export async function* readCompleteRecords(path: string, quotedFields: boolean): AsyncGenerator<string> {
+export async function* readCompleteRecords(path: string, quotedFields: boolean, counters?: ReadCounters): AsyncGenerator<string> {
   const input = await openSampleFile(path);
   // The unfinished tail is kept as a copied Buffer: a string sliced from the previous piece would keep
   // that whole piece alive, and each piece the one before it, so memory would grow with the file.
   let pending: Buffer = Buffer.alloc(0);
   for await (const chunk of input as AsyncIterable<Buffer>) {
+    if (counters !== undefined) counters.bytesRead += chunk.length;
     const bytes = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     const end = quotedFields ? lastRecordEnd(bytes) : bytes.lastIndexOf(LINE_FEED);
     if (end < 0) {
@@ -125,7 +128,7 @@ function countQuotes(bytes: Buffer, before: number): number {
  */
 export async function readK6Csv(path: string, counters: ReadCounters, onSample: SampleHandler, metrics?: ReadonlySet<string>): Promise<void> {
   let layout: CsvLayout | undefined;
-  for await (const text of readCompleteRecords(path, true)) {
+  for await (const text of readCompleteRecords(path, true, counters)) {
     // Parsing whole pieces with papaparse is far faster than iterating its Node stream row by row (about 15 times, measured).
     const rows = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true }).data;
     for (const row of rows) {
@@ -206,7 +209,7 @@ export async function readK6JsonLines(path: string, counters: ReadCounters, onSa
     if (sample === undefined) counters.malformedRows += 1;
     else onSample(sample);
   };
-  for await (const text of readCompleteRecords(path, false)) {
+  for await (const text of readCompleteRecords(path, false, counters)) {
     for (const line of text.split('\n')) handleLine(line);
   }
 }

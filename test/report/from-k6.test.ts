@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { buildRunFolderFromK6 } from '../../lib/report/from-k6.ts';
-import { K6_CSV_COLUMNS, parseK6Timestamp } from '../../lib/report/sample-sources.ts';
+import { K6_CSV_COLUMNS, parseK6Timestamp, readK6Csv, readK6JsonLines } from '../../lib/report/sample-sources.ts';
 import { ALL_PLATFORMS } from '../../lib/report/types.ts';
 import { isHerdUserError } from '../../lib/user-error.ts';
 import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, toK6Csv, toK6JsonLines } from './synthetic-run.ts';
@@ -131,4 +131,24 @@ test('gzipped k6 output gives the same rows', async () => {
   assert.equal(csvGz.data.sampleStats.samples, samples.length);
   assert.deepEqual(csvGz.data.rows, plain.data.rows);
   assert.deepEqual(jsonGz.data.rows, plain.data.rows);
+});
+
+test('readers count the bytes they read', async () => {
+  const samples = generateSamples({ startUnixS: 1_796_412_720, usersPerSecond: { web: [3, 3] }, vendor503Every: 5 });
+  const dir = await tempDir('bytes');
+  const csv = toK6Csv(samples);
+  const jsonLines = toK6JsonLines(samples);
+  await writeFile(join(dir, 'out.csv'), csv);
+  await writeFile(join(dir, 'out.jsonl'), jsonLines);
+  const csvCounters = { malformedRows: 0, ignoredRows: 0, bytesRead: 0 };
+  const jsonCounters = { malformedRows: 0, ignoredRows: 0, bytesRead: 0 };
+  let csvSamples = 0;
+  let jsonSamples = 0;
+  await readK6Csv(join(dir, 'out.csv'), csvCounters, () => { csvSamples += 1; });
+  await readK6JsonLines(join(dir, 'out.jsonl'), jsonCounters, () => { jsonSamples += 1; });
+
+  assert.equal(csvCounters.bytesRead, Buffer.byteLength(csv));
+  assert.equal(jsonCounters.bytesRead, Buffer.byteLength(jsonLines));
+  assert.equal(csvSamples, samples.length);
+  assert.equal(jsonSamples, samples.length);
 });
