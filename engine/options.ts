@@ -80,6 +80,8 @@ export interface EngineOptions {
   maxRedirects: number;
   discardResponseBodies: boolean;
   userAgent: string;
+  /** Hosts besides loopback that requests may reach, from `options.herd.allowHosts`. */
+  allowHosts: string[];
 }
 
 /** The CLI flags that override the script's shortcut options, as `k6 run --vus/--duration/--iterations` do. */
@@ -314,6 +316,16 @@ function readTrendStats(value: unknown, problems: string[]): string[] {
   return value as string[];
 }
 
+/** Reads `options.herd.allowHosts`; other keys of the engine's own `herd` block are left to the script. */
+function readAllowHosts(herd: unknown, problems: string[]): string[] {
+  if (!isObject(herd) || herd.allowHosts === undefined) return [];
+  if (!Array.isArray(herd.allowHosts) || herd.allowHosts.some((host) => typeof host !== 'string')) {
+    problems.push(`options.herd.allowHosts is ${JSON.stringify(herd.allowHosts)}; list host names, such as ["staging.example.com"]`);
+    return [];
+  }
+  return herd.allowHosts as string[];
+}
+
 /** Validates a script's exported `options` with CLI overrides applied; throws one error listing every problem (exit status 104). */
 export function resolveOptions(rawOptions: unknown, overrides: OptionOverrides = {}): EngineOptions {
   const raw = isObject(rawOptions) ? rawOptions : {};
@@ -357,6 +369,7 @@ export function resolveOptions(rawOptions: unknown, overrides: OptionOverrides =
     maxRedirects: typeof raw.maxRedirects === 'number' ? raw.maxRedirects : 10,
     discardResponseBodies: raw.discardResponseBodies === true,
     userAgent: typeof raw.userAgent === 'string' ? raw.userAgent : 'k6-herd/0.1 (https://k6.io/)',
+    allowHosts: readAllowHosts(raw.herd, problems),
   };
 
   if (problems.length > 0) throw invalidConfig(`invalid options:\n  - ${problems.join('\n  - ')}`);

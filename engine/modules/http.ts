@@ -182,8 +182,9 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
       const hopHeaders = { ...headers };
       if (cookiePairs.length > 0) hopHeaders.Cookie = cookiePairs.join('; ');
 
-      if (!isHostAllowed(url.hostname)) {
-        const message = `hostname (${url.hostname}) is not loopback and not listed in HERD_ALLOW_HOSTS; the engine sends traffic only to allowed hosts`;
+      const allowList = [process.env.HERD_ALLOW_HOSTS ?? '', ...(options?.allowHosts ?? [])].join(',');
+      if (!isHostAllowed(url.hostname, allowList)) {
+        const message = `hostname (${url.hostname}) is not loopback and not listed in HERD_ALLOW_HOSTS or options.herd.allowHosts; the engine sends traffic only to allowed hosts`;
         run.logger.once(`blocked:${url.hostname}`, 'warning', `Request Failed: ${message}`);
         response.error = message;
         response.error_code = 1111;
