@@ -19,7 +19,7 @@ export interface SampleFile {
   format: 'csv' | 'jsonl';
 }
 
-/** How far the sample file has been read, passed to `AnalyzeOptions.onProgress`. */
+/** Progress of reading the sample file, passed to `AnalyzeOptions.onProgress`. */
 export interface ReadProgress {
   file: string;
   bytesRead: number;

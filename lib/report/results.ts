@@ -4,6 +4,7 @@
 export { buildReport, REPORT_DATA_VERSION } from './build-report.ts';
 export type { ReportFiles, ReportResult } from './build-report.ts';
 export { analyzeRunFolder } from './analyze.ts';
+export type { AnalyzeOptions, ReadProgress } from './analyze.ts';
 export { buildRunFolderFromK6 } from './from-k6.ts';
 export type { FromK6Options } from './from-k6.ts';
 export { compareRuns, formatComparisonText, loadReportData } from './compare.ts';
