@@ -20,6 +20,8 @@ Options:
   --target URL        send the load to this base URL instead of starting the reference backend
   --profile NAME      reference backend profile: legacy or high-concurrency (default legacy)
   --servers N         reference backend servers, 17 workers each in the legacy profile (default 1)
+  --workers-per-server N  reference backend workers per server (default: the profile's, 17 for legacy)
+  --queue-timeout-ms N    reference backend proxy queue timeout in ms (default: the profile's, 5000)
   --k6 PATH           run with this k6 binary (default: k6 on PATH, else the built-in engine)
   --gate              run \`herd gate\` first with the arguments in HERD_GATE_ARGS; exit 75 when it says not now
   --results-dir DIR   parent folder for the run folder (default results)
@@ -32,6 +34,8 @@ interface HerdTestOptions {
   targetUrl: string | undefined;
   profile: string;
   servers: number;
+  workersPerServer: number | undefined;
+  queueTimeoutMs: number | undefined;
   k6: string | undefined;
   gate: boolean;
   resultsRoot: string;
@@ -47,6 +51,15 @@ function parsePositiveNumber(flag: string, text: string | undefined, fallback: n
   return value;
 }
 
+function parseWholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = parsePositiveNumber(flag, text, 0);
+  if (!Number.isInteger(value)) {
+    throw new HerdUserError('BAD_FLAG', `${flag} must be a whole number, got "${text}".`);
+  }
+  return value;
+}
+
 function parseOptions(args: string[]): HerdTestOptions | undefined {
   const { values, positionals } = parseArgs({
     args,
@@ -56,6 +69,8 @@ function parseOptions(args: string[]): HerdTestOptions | undefined {
       target: { type: 'string' },
       profile: { type: 'string', default: 'legacy' },
       servers: { type: 'string' },
+      'workers-per-server': { type: 'string' },
+      'queue-timeout-ms': { type: 'string' },
       k6: { type: 'string' },
       gate: { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: 'results' },
@@ -70,16 +85,17 @@ function parseOptions(args: string[]): HerdTestOptions | undefined {
   if (positionals.length > 1) {
     throw new HerdUserError('BAD_FLAG', `herd-test takes one event file, got ${positionals.length}: ${positionals.join(', ')}.`);
   }
-  const servers = parsePositiveNumber('--servers', values.servers, 1);
-  if (!Number.isInteger(servers)) {
-    throw new HerdUserError('BAD_FLAG', `--servers must be a whole number, got "${values.servers}".`);
-  }
+  const servers = parseWholeNumber('--servers', values.servers) ?? 1;
+  const workersPerServer = parseWholeNumber('--workers-per-server', values['workers-per-server']);
+  const queueTimeoutMs = parseWholeNumber('--queue-timeout-ms', values['queue-timeout-ms']);
   return {
     eventPath: resolve(positionals[0] ?? join(projectRoot, 'scenarios', 'live-event.yaml')),
     scale: parsePositiveNumber('--scale', values.scale, 1),
     targetUrl: values.target,
     profile: values.profile,
     servers,
+    workersPerServer,
+    queueTimeoutMs,
     k6: values.k6 ?? process.env.K6,
     gate: values.gate || process.env.GATE === '1',
     resultsRoot: resolve(values['results-dir']),
@@ -129,14 +145,21 @@ export async function runCommand(args: string[]): Promise<number> {
   if (buildStatus !== 0) return buildStatus;
   const scriptPath = join(outDir, `${scenarioName}.js`);
 
-  const planStatus = runHerdStep(['plan', options.eventPath, '--scale', String(options.scale), '--servers', String(options.servers), '--json', join(runDir, 'plan.json')]);
+  const planStatus = runHerdStep(['plan', options.eventPath, '--scale', String(options.scale), '--servers', String(options.servers), '--profile', options.profile,
+    ...(options.workersPerServer === undefined ? [] : ['--concurrency-per-server', String(options.workersPerServer)]), '--no-chart', '--json', join(runDir, 'plan.json')]);
   if (planStatus !== 0) {
     console.error('herd-test: planning failed, so plan.json is missing; the run goes on.');
   }
 
   const engine = chooseEngine(options.k6, herdCliPath);
   const target = options.targetUrl === undefined
-    ? await startReferenceTarget({ profile: options.profile, servers: options.servers, metricsCsvPath: join(runDir, 'target-metrics.csv') })
+    ? await startReferenceTarget({
+      profile: options.profile,
+      servers: options.servers,
+      workersPerServer: options.workersPerServer,
+      queueTimeoutMs: options.queueTimeoutMs,
+      metricsCsvPath: join(runDir, 'target-metrics.csv'),
+    })
     : undefined;
   const targetUrl = target?.url ?? options.targetUrl ?? '';
   const runInfo: RunInfo = {

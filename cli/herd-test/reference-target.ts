@@ -16,8 +16,21 @@ function sumRequests(byRoute: Partial<Record<string, Record<number, number>>>): 
 }
 
 /** Starts the reference backend on a free loopback port and samples its gauges once a second. */
-export async function startReferenceTarget(options: { profile: string; servers: number; metricsCsvPath: string }): Promise<TargetHandle> {
-  const target = await startTarget({ host: '127.0.0.1', port: 0, profile: options.profile, servers: options.servers });
+export async function startReferenceTarget(options: {
+  profile: string;
+  servers: number;
+  workersPerServer: number | undefined;
+  queueTimeoutMs: number | undefined;
+  metricsCsvPath: string;
+}): Promise<TargetHandle> {
+  const target = await startTarget({
+    host: '127.0.0.1',
+    port: 0,
+    profile: options.profile,
+    servers: options.servers,
+    ...(options.workersPerServer === undefined ? {} : { workersPerServer: options.workersPerServer }),
+    ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
+  });
   const sampler = new TargetSampler(options.metricsCsvPath, () => {
     const stats = target.stats();
     return {

@@ -83,7 +83,10 @@ export function buildEventOptions(event: LoadedEvent, settings: EventOptionsSett
       startRate: plan.startRate,
       timeUnit: plan.timeUnit,
       stages: plan.stages,
-      preAllocatedVUs: vus.preAllocatedVUs,
+      // A dropped iteration is a user the generator failed to send, which hides the target's
+      // behaviour; k6 drops an arrival whenever no VU is free while it grows the pool, so the
+      // whole pool for an overloaded target is allocated up front.
+      preAllocatedVUs: vus.maxVUs,
       maxVUs: vus.maxVUs,
       env: { HERD_PLATFORM: platform },
       tags: { platform },
