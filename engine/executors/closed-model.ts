@@ -73,8 +73,8 @@ const RAMP_TICK_MS = 10;
 
 /**
  * Runs a ramping-vus scenario. VU i loops while the stage curve requires more than i VUs. A VU that
- * ramps down finishes its current iteration. Iterations still running when the stages end get the
- * longer of gracefulRampDown and gracefulStop before they are interrupted.
+ * ramps down may finish its current iteration within gracefulRampDown, after which it is interrupted.
+ * Iterations still running when the stages end get the longer of gracefulRampDown and gracefulStop.
  */
 export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsScenario): Promise<void> {
   const { run, state } = runner;
@@ -97,15 +97,29 @@ export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsSc
       loops[index] = undefined;
     })();
 
+  const rampDownTimers = new Set<NodeJS.Timeout>();
+  const rampDown = (vu: VuState): void => {
+    const iteration = runner.runningIterationOf(vu);
+    if (iteration === undefined) return;
+    const timer = setTimeout(() => {
+      rampDownTimers.delete(timer);
+      runner.interruptIteration(vu, iteration);
+    }, config.gracefulRampDownMs);
+    rampDownTimers.add(timer);
+  };
+
   for (let tickMs = originMs; tickMs < endMs && !run.isStopping; tickMs += RAMP_TICK_MS) {
     const target = rampingVuCount(config.startVUs, config.stages, performance.now() - originMs);
     for (let index = 0; index < maxVus; index++) {
+      const wasRequired = isRequired[index];
       isRequired[index] = index < target;
       if (isRequired[index] && loops[index] === undefined) loops[index] = startLoop(index);
+      // A VU that ramps down may finish its iteration within gracefulRampDown, as in k6.
+      if (wasRequired && !isRequired[index]) rampDown(vus[index] as VuState);
     }
     await waitUntil(tickMs + RAMP_TICK_MS, run.stopController.signal);
   }
-  // NOTE: VUs that ramp down are given gracefulRampDown only at the end of the run, not at the moment they stop being isRequired.
+  for (const timer of rampDownTimers) clearTimeout(timer);
   await runner.finishInFlight(performance.now() + Math.max(config.gracefulStopMs, config.gracefulRampDownMs));
   state.activeVUs = 0;
   await runner.closeVus(vus);

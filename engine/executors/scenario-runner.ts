@@ -9,6 +9,9 @@ import type { TestRun } from '../test-run.ts';
 type IterationFunction = (data: unknown) => unknown;
 
 interface RunningIteration {
+  vu: VuState;
+  /** The VU's `__ITER` when the iteration started, which identifies it among the VU's iterations. */
+  iteration: number;
   controller: AbortController;
   done: Promise<void>;
   interrupted: boolean;
@@ -88,7 +91,7 @@ export class ScenarioRunner {
       signal: controller.signal,
       baseTags: this.baseTags,
     };
-    const running: RunningIteration = { controller, done: Promise.resolve(), interrupted: false };
+    const running: RunningIteration = { vu, iteration: vu.iteration, controller, done: Promise.resolve(), interrupted: false };
     this.inFlight.add(running);
     running.done = this.iterate(context, running).finally(() => this.inFlight.delete(running));
     return running.done;
@@ -140,6 +143,23 @@ export class ScenarioRunner {
 
   get inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  /** Returns the VU's `__ITER` of its running iteration, or undefined when the VU is idle. */
+  runningIterationOf(vu: VuState): number | undefined {
+    for (const running of this.inFlight) if (running.vu === vu) return running.iteration;
+    return undefined;
+  }
+
+  /** Interrupts the VU's iteration number `iteration` if it is still running; its pending requests are aborted. */
+  interruptIteration(vu: VuState, iteration: number): void {
+    for (const running of this.inFlight) {
+      if (running.vu !== vu || running.iteration !== iteration) continue;
+      running.interrupted = true;
+      running.controller.abort();
+      this.state.iterationsInterrupted++;
+      this.inFlight.delete(running);
+    }
   }
 
   /**

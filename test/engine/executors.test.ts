@@ -203,3 +203,21 @@ test('non-loopback host is never contacted', async () => {
   assert.match(result.stdout, /✓ blocked with 1111/);
   assert.match(result.stderr, /not loopback and not listed in HERD_ALLOW_HOSTS/);
 });
+
+test('ramp-down interrupts after gracefulRampDown', async () => {
+  const script = writeScript(`
+    import http from 'k6/http';
+    export const options = { scenarios: { ramp: {
+      executor: 'ramping-vus', startVUs: 2, gracefulRampDown: '200ms',
+      stages: [{ target: 2, duration: '300ms' }, { target: 0, duration: '100ms' }, { target: 0, duration: '1500ms' }],
+    } } };
+    export default async function () { await http.asyncRequest('GET', __ENV.TARGET + '/x?delay=1200'); }
+  `);
+  const startedAtMs = Date.now();
+
+  const result = await runCaptured({ scriptPath: script, env: { TARGET: server.url } });
+
+  assert.equal(result.exitCode, 0);
+  assert.equal(countIn(result.stdout, 'iterations'), -1, 'an iteration completed although both VUs were ramped down');
+  assert.ok(Date.now() - startedAtMs < 4000);
+});
