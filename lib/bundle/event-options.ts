@@ -3,7 +3,7 @@
 // context and in Node tests alike.
 import { createArrivalCurve } from '../arrival/index.ts';
 import type { LoadedEvent } from '../event/types.ts';
-import { planStages, sizeVUs, splitCurveByShare } from '../stages/index.ts';
+import { planStages, sizeVUs, splitCurveByShare, wholeUsersByShare } from '../stages/index.ts';
 import { estimateBundleDurationMs, estimateOverloadedBundleSeconds } from './steps.ts';
 
 /** Metrics whose thresholds are repeated per platform, so the summary shows a row for each platform. */
@@ -119,5 +119,20 @@ function buildThresholds(thresholds: Record<string, string[]>, platforms: readon
       result[`${metric}{platform:${platform}}`] = [...expressions];
     }
   }
+  return result;
+}
+
+/**
+ * Returns each platform's whole number of users at `scale`, as `buildEventOptions` splits them
+ * (largest remainder over the shares), without planning any stages.
+ */
+export function usersByPlatform(event: LoadedEvent, scale: number): Record<string, number> {
+  const names = Object.keys(event.platforms);
+  const shareSum = names.reduce((sum, name) => sum + event.platforms[name].share, 0);
+  const counts = wholeUsersByShare(Math.round(event.users * scale), names.map((name) => event.platforms[name].share / shareSum));
+  const result: Record<string, number> = {};
+  names.forEach((name, index) => {
+    result[name] = counts[index];
+  });
   return result;
 }

@@ -11,7 +11,7 @@
 import { Rate, Trend } from 'k6/metrics';
 import type { LoadedEvent } from '../event/types.ts';
 import { textSummary, type SummaryData } from '../report/index.ts';
-import { buildEventOptions, type EventOptions } from './event-options.ts';
+import { buildEventOptions, usersByPlatform, type EventOptions } from './event-options.ts';
 import { playBundle } from './play.ts';
 import { openUserPool } from './user-pool.ts';
 
@@ -34,12 +34,15 @@ export function createEventScript(event: LoadedEvent): EventScript {
 
   const baseUrl = readBaseUrl(event);
 
-  const options = buildEventOptions(event, {
-    scale: readPositiveNumber('HERD_SCALE', '0.02') ?? 1,
-    maxIterationSeconds: readPositiveNumber('HERD_MAX_ITERATION_SECONDS', '30'),
-  });
+  const scale = readPositiveNumber('HERD_SCALE', '0.02') ?? 1;
+  // k6 runs this init code once with __VU 0 to read the options, then again in every VU, where
+  // the options are not read. Planning stages costs tens of milliseconds per platform in k6's
+  // interpreter, which thousands of VUs would pay again for nothing.
+  const options = isOptionsContext()
+    ? buildEventOptions(event, { scale, maxIterationSeconds: readPositiveNumber('HERD_MAX_ITERATION_SECONDS', '30') })
+    : undefined;
 
-  const userPool = openUserPool(event, plannedUsersByPlatform(options));
+  const userPool = openUserPool(event, options === undefined ? usersByPlatform(event, scale) : plannedUsersByPlatform(options));
 
   /** Plays one arriving user: the bundle of the platform named by the scenario's HERD_PLATFORM. */
   async function playUser(): Promise<void> {
@@ -65,7 +68,7 @@ export function createEventScript(event: LoadedEvent): EventScript {
     }
   }
 
-  return { options, playUser, handleSummary };
+  return { options: options ?? skippedOptions(event, scale), playUser, handleSummary };
 }
 
 /** Prints k6's end-of-test summary and, with HERD_RESULTS_DIR, writes summary.txt and summary.json there. */
@@ -86,6 +89,15 @@ function readBaseUrl(event: LoadedEvent): string {
     throw new Error(`no target: set HERD_TARGET to the backend's base URL, for example http://127.0.0.1:8080, or give target.baseUrl in the event file`);
   }
   return url.replace(/\/+$/, '');
+}
+
+function isOptionsContext(): boolean {
+  return typeof __VU !== 'number' || __VU === 0;
+}
+
+/** Options exported by a VU's own init run, which k6 does not read: no scenarios, the user counts only. */
+function skippedOptions(event: LoadedEvent, scale: number): EventOptions {
+  return { scenarios: {}, thresholds: {}, herd: { event: event.name, scale, users: Math.round(event.users * scale), platforms: {} } };
 }
 
 function plannedUsersByPlatform(options: EventOptions): Record<string, number> {
