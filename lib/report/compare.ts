@@ -1,10 +1,10 @@
 // Compares two runs side by side (admitted share, peak admitted users/s, p95 per request name,
 // 503 share) and flags the quantities that got worse by more than a tolerance.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeRunFolder } from './analyze.ts';
 import { assertDirectory, REPORT_DATA_VERSION } from './build-report.ts';
-import { asRecord } from './run-folder.ts';
+import { asRecord, readJsonFile } from './run-folder.ts';
 import { ALL_PLATFORMS, type ReportData } from './types.ts';
 
 /**
@@ -90,10 +90,10 @@ export async function loadReportData(runDir: string): Promise<ReportData> {
   if (dataTime !== undefined) {
     const inputTimes = await Promise.all(['samples.csv', 'samples.jsonl', 'summary.json', 'plan.json', 'run.json', 'target-metrics.csv'].map((name) => modifiedMs(join(runDir, name))));
     const isFresh = inputTimes.every((time) => time === undefined || time <= dataTime);
-    if (isFresh) {
-      const parsed = asRecord(JSON.parse(await readFile(dataPath, 'utf8')) as unknown);
-      if (parsed?.reportDataVersion === REPORT_DATA_VERSION) return { ...(parsed as unknown as ReportData), runDir };
-    }
+    const cached = isFresh ? await readJsonFile(dataPath) : undefined;
+    // An unreadable or older report.json is not an error: the folder is analysed again below.
+    const parsed = cached?.status === 'ok' ? asRecord(cached.value) : undefined;
+    if (parsed?.reportDataVersion === REPORT_DATA_VERSION) return { ...(parsed as unknown as ReportData), runDir };
   }
   return analyzeRunFolder(runDir);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeRunFolder } from '../../lib/report/analyze.ts';
@@ -71,6 +71,15 @@ test('report.json is reused when fresh', async () => {
 
   assert.deepEqual(loaded.rows, data.rows);
   assert.deepEqual(loaded.verdict, data.verdict);
+});
+
+test('broken report.json is analysed again', async () => {
+  const dir = await runFolder('broken-cache', 5);
+  const { data } = await buildReport(dir);
+  await writeFile(join(dir, 'report.json'), '{"reportDataVersion": 1, "rows": [');
+  const loaded = await loadReportData(dir);
+
+  assert.deepEqual(loaded.rows, data.rows);
 });
 
 test('herd compare exits 1 on a regression', async () => {
