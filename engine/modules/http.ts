@@ -100,6 +100,60 @@ class Response {
   }
 }
 
+/** A request's settings after its params are read, shared by every redirect hop. */
+interface PreparedRequest {
+  headers: Record<string, string>;
+  payload: Buffer | undefined;
+  timeoutMs: number;
+  responseType: 'text' | 'binary' | 'none';
+  expected: ExpectedStatuses;
+  userTags: Tags;
+  explicitName: string | undefined;
+  redirects: number;
+  cookies: Record<string, unknown>;
+}
+
+/** Returns the parsed URL, or the k6 error message for an invalid one (error code 1020). */
+function parseRequestUrl(text: string): URL | string {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `invalid URL "${text}": unsupported protocol ${url.protocol}`;
+    return url;
+  } catch (error) {
+    return `invalid URL "${text}": ${(error as Error).message}`;
+  }
+}
+
+/** Returns the headers of one hop with the jar's cookies for `url` and the request's own cookies. */
+function withCookies(headers: Record<string, string>, jar: CookieJar, url: URL, extra: Record<string, unknown>): Record<string, string> {
+  const pairs = jar.cookiesFor(url).map((cookie) => `${cookie.name}=${cookie.value}`);
+  for (const [name, value] of Object.entries(extra)) pairs.push(`${name}=${String(value)}`);
+  return pairs.length === 0 ? { ...headers } : { ...headers, Cookie: pairs.join('; ') };
+}
+
+/** Copies the last hop's result into the k6 Response. */
+function fillResponse(response: Response, wire: WireResponse, url: URL, responseType: PreparedRequest['responseType']): void {
+  response.status = wire.status;
+  response.status_text = wire.statusText;
+  response.url = url.href;
+  response.headers = wire.headers;
+  response.timings = wire.timings;
+  response.remote_ip = wire.remoteAddress;
+  response.remote_port = wire.remotePort;
+  response.error = wire.failure?.message ?? '';
+  response.error_code = wire.failure?.code ?? 0;
+  for (const header of wire.setCookies) {
+    const pair = header.split(';', 1)[0] ?? '';
+    const equals = pair.indexOf('=');
+    if (equals <= 0) continue;
+    const name = pair.slice(0, equals).trim();
+    (response.cookies[name] ??= []).push({ name, value: pair.slice(equals + 1).trim() });
+  }
+  if (wire.status === 0) return;
+  if (responseType === 'text') response.body = wire.body.toString('utf8');
+  if (responseType === 'binary') response.body = wire.body.buffer.slice(wire.body.byteOffset, wire.body.byteOffset + wire.body.byteLength) as ArrayBuffer;
+}
+
 /** Builds the `k6/http` module for one run. */
 export function createHttpModule(run: TestRun): Record<string, unknown> {
   let defaultExpected: ExpectedStatuses = { isExpected: (status) => status >= 200 && status < 400 };
@@ -140,110 +194,102 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     if (wire.bytesReceived > 0) registry.add(builtin.dataReceived, wire.bytesReceived, dataTags, timeMs);
   }
 
+  function blockedHostResponse(response: Response, hostname: string): Response {
+    const message = `hostname (${hostname}) is not loopback and not listed in HERD_ALLOW_HOSTS or options.herd.allowHosts; the engine sends traffic only to allowed hosts`;
+    run.logger.once(`blocked:${hostname}`, 'warning', `Request Failed: ${message}`);
+    response.error = message;
+    response.error_code = 1111;
+    return response;
+  }
+
+  function isAllowed(hostname: string): boolean {
+    const allowList = [process.env.HERD_ALLOW_HOSTS ?? '', ...(run.options?.allowHosts ?? [])].join(',');
+    return isHostAllowed(hostname, allowList);
+  }
+
+  /** Records one exchange (one redirect hop) as k6 samples and logs a network failure once per code and host. */
+  function recordExchange(context: IterationContext, request: PreparedRequest, method: string, url: URL, wire: WireResponse): void {
+    // k6 sets both url and name to the name tag when the script gives one.
+    const urlTag = request.explicitName ?? url.href;
+    const tags = sampleTags(context, {
+      ...request.userTags,
+      name: urlTag,
+      url: urlTag,
+      method,
+      proto: 'HTTP/1.1',
+      status: String(wire.status),
+      expected_response: String(request.expected.isExpected(wire.status)),
+    });
+    if (wire.failure !== undefined) tags.error_code = String(wire.failure.code);
+    if (wire.failure !== undefined && wire.failure.message !== '') tags.error = wire.failure.message;
+    emitMetrics(context, wire, tags);
+    if (wire.failure !== undefined && wire.failure.message !== '') {
+      run.logger.once(`fail:${wire.failure.code}:${url.host}`, 'warning', `Request Failed: ${wire.failure.message}`, { error_code: wire.failure.code });
+    }
+  }
+
+  function prepareRequest(target: unknown, body: unknown, params: RequestParams): PreparedRequest {
+    const headers: Record<string, string> = { 'User-Agent': run.options?.userAgent ?? 'k6-herd' };
+    for (const [name, value] of Object.entries(params.headers ?? {})) headers[name] = String(value);
+    const userTags: Tags = {};
+    for (const [key, value] of Object.entries(params.tags ?? {})) userTags[key] = String(value);
+    return {
+      headers,
+      payload: toBody(body, headers),
+      timeoutMs: readTimeoutMs(params.timeout),
+      responseType: params.responseType ?? (run.options?.discardResponseBodies ? 'none' : 'text'),
+      expected: params.responseCallback ?? defaultExpected,
+      userTags,
+      explicitName: userTags.name ?? (target instanceof TaggedUrl ? target.name : undefined),
+      redirects: params.redirects ?? run.options?.maxRedirects ?? 10,
+      cookies: params.cookies ?? {},
+    };
+  }
+
   async function asyncRequest(method: unknown, target: unknown, body?: unknown, params?: RequestParams): Promise<Response> {
     const context = currentContext();
     if (context === undefined) throw new Error('http requests cannot be made in the init code; make them in setup(), the default function or an exec function');
-    const options = run.options;
-    const upperMethod = String(method).toUpperCase();
     const urlText = target instanceof TaggedUrl ? target.url : String(target);
-    const requestParams = params ?? {};
     const response = new Response();
     response.url = urlText;
-
-    let url: URL;
-    try {
-      url = new URL(urlText);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
-    } catch (error) {
-      response.error = `invalid URL "${urlText}": ${(error as Error).message}`;
+    let url = parseRequestUrl(urlText);
+    if (typeof url === 'string') {
+      response.error = url;
       response.error_code = 1020;
       run.logger.once(`url:${urlText}`, 'warning', `Request Failed: ${response.error}`);
       return response;
     }
 
-    const headers: Record<string, string> = { 'User-Agent': options?.userAgent ?? 'k6-herd' };
-    for (const [name, value] of Object.entries(requestParams.headers ?? {})) headers[name] = String(value);
-    const payload = toBody(body, headers);
-    const timeoutMs = readTimeoutMs(requestParams.timeout);
-    const responseType = requestParams.responseType ?? (options?.discardResponseBodies ? 'none' : 'text');
-    const expected = requestParams.responseCallback ?? defaultExpected;
-    const userTags: Tags = {};
-    for (const [key, value] of Object.entries(requestParams.tags ?? {})) userTags[key] = String(value);
-    const explicitName = userTags.name ?? (target instanceof TaggedUrl ? target.name : undefined);
-    let redirectsLeft = requestParams.redirects ?? options?.maxRedirects ?? 10;
-    let currentMethod = upperMethod;
-    let currentBody = payload;
+    const request = prepareRequest(target, body, params ?? {});
+    const jar = vuJar(context);
+    let currentMethod = String(method).toUpperCase();
+    let currentBody = request.payload;
+    let redirectsLeft = request.redirects;
     let wire: WireResponse;
-
     for (;;) {
-      const jar = vuJar(context);
-      const cookiePairs = jar.cookiesFor(url).map((cookie) => `${cookie.name}=${cookie.value}`);
-      for (const [name, value] of Object.entries(requestParams.cookies ?? {})) cookiePairs.push(`${name}=${String(value)}`);
-      const hopHeaders = { ...headers };
-      if (cookiePairs.length > 0) hopHeaders.Cookie = cookiePairs.join('; ');
-
-      const allowList = [process.env.HERD_ALLOW_HOSTS ?? '', ...(options?.allowHosts ?? [])].join(',');
-      if (!isHostAllowed(url.hostname, allowList)) {
-        const message = `hostname (${url.hostname}) is not loopback and not listed in HERD_ALLOW_HOSTS or options.herd.allowHosts; the engine sends traffic only to allowed hosts`;
-        run.logger.once(`blocked:${url.hostname}`, 'warning', `Request Failed: ${message}`);
-        response.error = message;
-        response.error_code = 1111;
-        return response;
-      }
-
-      wire = await sendOnWire(vuPool(context), { method: currentMethod, url, headers: hopHeaders, body: currentBody, timeoutMs, closeConnection: options?.noConnectionReuse === true }, context.signal);
+      if (!isAllowed(url.hostname)) return blockedHostResponse(response, url.hostname);
+      const headers = withCookies(request.headers, jar, url, request.cookies);
+      const wireRequest = { method: currentMethod, url, headers, body: currentBody, timeoutMs: request.timeoutMs, closeConnection: run.options?.noConnectionReuse === true };
+      wire = await sendOnWire(vuPool(context), wireRequest, context.signal);
       for (const header of wire.setCookies) jar.store(url, header);
-
-      // k6 sets both url and name to the name tag when the script gives one.
-      const urlTag = explicitName ?? url.href;
-      const tags = sampleTags(context, {
-        ...userTags,
-        name: urlTag,
-        url: urlTag,
-        method: currentMethod,
-        proto: 'HTTP/1.1',
-        status: String(wire.status),
-        expected_response: String(expected.isExpected(wire.status)),
-      });
-      if (wire.failure !== undefined) tags.error_code = String(wire.failure.code);
-      if (wire.failure !== undefined && wire.failure.message !== '') tags.error = wire.failure.message;
-      emitMetrics(context, wire, tags);
-      if (wire.failure !== undefined && wire.failure.message !== '') {
-        run.logger.once(`fail:${wire.failure.code}:${url.host}`, 'warning', `Request Failed: ${wire.failure.message}`, { error_code: wire.failure.code });
-      }
+      recordExchange(context, request, currentMethod, url, wire);
 
       const location = wire.headers.Location;
       if (!REDIRECT_STATUSES.has(wire.status) || location === undefined || redirectsLeft <= 0) break;
       redirectsLeft--;
       url = new URL(location, url);
+      // As browsers and Go do, a 303 (or a 301/302 after a POST) continues as a GET without a body.
       if (wire.status === 303 || ((wire.status === 301 || wire.status === 302) && currentMethod === 'POST')) {
         currentMethod = 'GET';
         currentBody = undefined;
-        delete headers['Content-Type'];
+        for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') delete request.headers[name];
       }
     }
 
-    response.status = wire.status;
-    response.status_text = wire.statusText;
-    response.url = url.href;
-    response.headers = wire.headers;
-    response.timings = wire.timings;
-    response.remote_ip = wire.remoteAddress;
-    response.remote_port = wire.remotePort;
-    response.error = wire.failure?.message ?? '';
-    response.error_code = wire.failure?.code ?? 0;
-    for (const header of wire.setCookies) {
-      const [pair] = header.split(';');
-      const equals = (pair ?? '').indexOf('=');
-      if (equals <= 0) continue;
-      const name = (pair as string).slice(0, equals).trim();
-      (response.cookies[name] ??= []).push({ name, value: (pair as string).slice(equals + 1).trim() });
-    }
-    if (wire.status > 0 && responseType === 'text') response.body = wire.body.toString('utf8');
-    if (wire.status > 0 && responseType === 'binary') response.body = wire.body.buffer.slice(wire.body.byteOffset, wire.body.byteOffset + wire.body.byteLength) as ArrayBuffer;
+    fillResponse(response, wire, url, request.responseType);
     const requestHeaders: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(headers)) requestHeaders[name] = [value];
-    response.request = { method: upperMethod, url: urlText, headers: requestHeaders, body: payload?.toString('utf8') ?? '' };
+    for (const [name, value] of Object.entries(request.headers)) requestHeaders[name] = [value];
+    response.request = { method: String(method).toUpperCase(), url: urlText, headers: requestHeaders, body: request.payload?.toString('utf8') ?? '' };
     return response;
   }
 
