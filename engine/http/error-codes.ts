@@ -35,10 +35,18 @@ export function failureFromError(error: unknown, address: string): RequestFailur
       return { message: `dial tcp ${address}: connect: ${details.code === 'EHOSTUNREACH' ? 'no route to host' : 'network is unreachable'}`, code: 1210 };
     case 'UND_ERR_SOCKET':
       return { message: `read tcp ${address}: ${details.message ?? 'socket error'}`, code: 1200 };
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return { message: `tls: failed to verify certificate: x509: certificate signed by unknown authority (${details.code})`, code: 1310 };
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return { message: `tls: failed to verify certificate: ${details.message ?? 'the certificate does not match the hostname'}`, code: 1311 };
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return REQUEST_TIMEOUT;
     default:
+      if (details.code?.startsWith('ERR_TLS_') || details.code?.startsWith('ERR_SSL_')) return { message: `tls: ${details.message ?? details.code}`, code: 1300 };
       return { message: details.message ?? String(error), code: 1000 };
   }
 }
