@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadEvent } from '../lib/event/index.ts';
+import { ALLOW_HOSTS_ENV_VAR, assertRateWithinCap, assertTargetAllowed, splitAllowHosts } from '../lib/safety/index.ts';
 import { HerdUserError } from '../lib/user-error.ts';
 import { chooseEngine, type EngineChoice } from './herd-test/engine-choice.ts';
 import { formatFolderTime, readGitRevision, readHostName, type RunInfo } from './herd-test/run-info.ts';
@@ -24,6 +26,7 @@ Options:
   --queue-timeout-ms N    reference backend proxy queue timeout in ms (default: the profile's, 5000)
   --k6 PATH           run with this k6 binary (default: k6 on PATH, else the built-in engine)
   --gate              run \`herd gate\` first with the arguments in HERD_GATE_ARGS; exit 75 when it says not now
+  --i-mean-it         allow a planned peak above 1,000 requests/s against a target herd-test did not start
   --results-dir DIR   parent folder for the run folder (default results)
   --quiet             no progress output from the engine
 `;
@@ -38,6 +41,7 @@ interface HerdTestOptions {
   queueTimeoutMs: number | undefined;
   k6: string | undefined;
   gate: boolean;
+  rateCapOverridden: boolean;
   resultsRoot: string;
   quiet: boolean;
 }
@@ -73,6 +77,7 @@ function parseOptions(args: string[]): HerdTestOptions | undefined {
       'queue-timeout-ms': { type: 'string' },
       k6: { type: 'string' },
       gate: { type: 'boolean', default: false },
+      'i-mean-it': { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: 'results' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -98,6 +103,7 @@ function parseOptions(args: string[]): HerdTestOptions | undefined {
     queueTimeoutMs,
     k6: values.k6 ?? process.env.K6,
     gate: values.gate || process.env.GATE === '1',
+    rateCapOverridden: values['i-mean-it'],
     resultsRoot: resolve(values['results-dir']),
     quiet: values.quiet,
   };
@@ -126,6 +132,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (options === undefined) return 0;
 
   const entry = scenarioEntryFor(options.eventPath);
+  if (options.targetUrl !== undefined) {
+    const event = loadEvent(options.eventPath);
+    const allowHosts = [...(event.target?.allow ?? []), ...splitAllowHosts(process.env[ALLOW_HOSTS_ENV_VAR])];
+    assertTargetAllowed(options.targetUrl, { allowHosts, source: '--target' });
+  }
   const scenarioName = basename(entry, '.ts');
   const startedAt = new Date();
   const runDir = join(options.resultsRoot, `${formatFolderTime(startedAt)}-${scenarioName}`);
@@ -149,6 +160,9 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(options.workersPerServer === undefined ? [] : ['--concurrency-per-server', String(options.workersPerServer)]), '--no-chart', '--json', join(runDir, 'plan.json')]);
   if (planStatus !== 0) {
     console.error('herd-test: planning failed, so plan.json is missing; the run goes on.');
+  } else if (options.targetUrl !== undefined) {
+    // The reference backend started here is exempt: its traffic never leaves this machine's loopback.
+    assertRateWithinCap(readPlannedPeakRequestsPerSecond(join(runDir, 'plan.json')), { overridden: options.rateCapOverridden });
   }
 
   const engine = chooseEngine(options.k6, herdCliPath);
@@ -188,6 +202,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (reportStatus !== 0) console.error(`herd-test: building the report failed (exit ${reportStatus}); the raw results are in ${runDir}.`);
   console.log(`herd-test: results written to ${runDir}`);
   return outcome.exitCode;
+}
+
+function readPlannedPeakRequestsPerSecond(planPath: string): number {
+  const plan = JSON.parse(readFileSync(planPath, 'utf8')) as { total?: { peakRequestsPerSecond?: number } };
+  return plan.total?.peakRequestsPerSecond ?? Number.NaN;
 }
 
 function writeRunInfo(runDir: string, runInfo: RunInfo): void {
