@@ -127,7 +127,7 @@ function latencyChart(all: TimeSeriesRow[], times: number[]): ChartSpec {
   return {
     id: 'latency',
     title: 'Request latency percentiles, all requests',
-    caption: 'http_req_duration per second, from an HDR histogram (0.1 % resolution).',
+    caption: 'http_req_duration per second, from an HDR histogram (1 % resolution).',
     yLabel: 'ms',
     timesUnixS: times,
     series: [

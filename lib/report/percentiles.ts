@@ -4,13 +4,16 @@ import type { Histogram } from 'hdr-histogram-js';
 // Histograms record microseconds, so a millisecond value keeps three decimals before rounding.
 const MICROSECONDS_PER_MS = 1000;
 
-/** A latency histogram in milliseconds with three significant digits (HdrHistogram, 0.1 % relative error). */
+/**
+ * A latency histogram in milliseconds (HdrHistogram). Three significant digits give a relative
+ * error of 0.1 %, two give 1 % in about a sixth of the memory (9 KB against 54 KB for values up to 3 s).
+ */
 export class LatencyHistogram {
   private readonly histogram: Histogram;
 
-  constructor() {
+  constructor(significantDigits: 2 | 3 = 3) {
     // autoResize keeps an idle or narrow histogram small: it grows only to the largest value seen.
-    this.histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, autoResize: true });
+    this.histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: significantDigits, autoResize: true });
   }
 
   /** Records one value in milliseconds; negative values (clock steps) count as 0. */

@@ -12,6 +12,11 @@ import { ALL_PLATFORMS, type MetricSample, type NameLatencyPoint, type NameLaten
 export const LATE_WINDOW_S = 5;
 /** Maximum span (7 days) whose empty seconds get rows of zeros. */
 const MAX_FILLED_SPAN_S = 7 * 24 * 3600;
+/**
+ * Significant digits of the per-second histograms: 1 % resolution is plenty for a chart and costs
+ * about a sixth of the memory of 3 digits. Whole-run percentiles (totals, `herd compare`) keep 3 digits.
+ */
+const PER_SECOND_DIGITS = 2;
 /** Request names beyond this many share one series, so that a URL used as a name cannot exhaust memory. */
 export const MAX_REQUEST_NAMES = 100;
 /** The metrics the time series reads; samples of any other metric are ignored. */
@@ -179,7 +184,7 @@ export class TimeSeriesBuilder {
     if (kind === 'latency') {
       const name = this.requestNameOf(sample.tags);
       bucket.nameHistograms ??= new Map();
-      histogramIn(bucket.nameHistograms, name).record(sample.value);
+      histogramIn(bucket.nameHistograms, name, PER_SECOND_DIGITS).record(sample.value);
       histogramIn(this.run.byName, name).record(sample.value);
     }
   }
@@ -339,16 +344,20 @@ function openHistograms(bucket: SecondBucket, platform: string): OpenHistograms 
   bucket.histograms ??= new Map();
   let histograms = bucket.histograms.get(platform);
   if (histograms === undefined) {
-    histograms = { latency: new LatencyHistogram(), timeToAdmit: new LatencyHistogram(), scheduleLag: new LatencyHistogram() };
+    histograms = {
+      latency: new LatencyHistogram(PER_SECOND_DIGITS),
+      timeToAdmit: new LatencyHistogram(PER_SECOND_DIGITS),
+      scheduleLag: new LatencyHistogram(PER_SECOND_DIGITS),
+    };
     bucket.histograms.set(platform, histograms);
   }
   return histograms;
 }
 
-function histogramIn(map: Map<string, LatencyHistogram>, key: string): LatencyHistogram {
+function histogramIn(map: Map<string, LatencyHistogram>, key: string, significantDigits: 2 | 3 = 3): LatencyHistogram {
   let histogram = map.get(key);
   if (histogram === undefined) {
-    histogram = new LatencyHistogram();
+    histogram = new LatencyHistogram(significantDigits);
     map.set(key, histogram);
   }
   return histogram;

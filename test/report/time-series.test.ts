@@ -117,10 +117,12 @@ test('percentiles match a known distribution within HDR resolution', () => {
   const row = rows.find((candidate) => candidate.platform === ALL_PLATFORMS);
 
   assert.ok(row !== undefined);
-  assert.ok(Math.abs((row.latencyP50Ms ?? 0) - 500) <= 0.5, `p50 ${row.latencyP50Ms}`);
-  assert.ok(Math.abs((row.latencyP95Ms ?? 0) - 950) <= 1, `p95 ${row.latencyP95Ms}`);
-  assert.ok(Math.abs((row.latencyP99Ms ?? 0) - 990) <= 1, `p99 ${row.latencyP99Ms}`);
+  // Per-second histograms keep two significant digits (1 %); whole-run ones keep three (0.1 %).
+  assert.ok(Math.abs((row.latencyP50Ms ?? 0) - 500) <= 5, `p50 ${row.latencyP50Ms}`);
+  assert.ok(Math.abs((row.latencyP95Ms ?? 0) - 950) <= 9.5, `p95 ${row.latencyP95Ms}`);
+  assert.ok(Math.abs((row.latencyP99Ms ?? 0) - 990) <= 9.9, `p99 ${row.latencyP99Ms}`);
   assert.equal(latencyByName[0]?.requests, 1000);
+  assert.ok(Math.abs((latencyByName[0]?.p95Ms ?? 0) - 950) <= 1, `whole-run p95 ${latencyByName[0]?.p95Ms}`);
 });
 
 test('shuffled samples give the same rows as sorted ones', () => {
@@ -158,8 +160,8 @@ test('late samples are counted but not in percentiles', () => {
   assert.equal(series.lateSamples, 1);
   assert.equal(first?.requests, 2);
   assert.equal(first?.requests503, 1);
-  // HDR reports the top of the value's bucket: within 0.1 % of 10 ms, far from the late 5000 ms.
-  assert.ok(Math.abs((first?.latencyP99Ms ?? 0) - 10) <= 0.01, `p99 ${first?.latencyP99Ms}`);
+  // HDR reports the top of the value's bucket: within 1 % of 10 ms, far from the late 5000 ms.
+  assert.ok(Math.abs((first?.latencyP99Ms ?? 0) - 10) <= 0.1, `p99 ${first?.latencyP99Ms}`);
 });
 
 test('vus take the highest value of each second', () => {
