@@ -100,14 +100,17 @@ function startScenario(run: TestRun, scenario: Scenario, exports: ScriptExports,
   })();
 }
 
-function openOutputs(specs: string[], thresholds: Threshold[]): (CsvOutput | JsonOutput)[] {
+function openOutputs(specs: string[], thresholds: Threshold[], run: TestRun): (CsvOutput | JsonOutput)[] {
   return specs.map((spec) => {
     const equals = spec.indexOf('=');
     const kind = equals < 0 ? spec : spec.slice(0, equals);
     const file = equals < 0 ? '' : spec.slice(equals + 1);
     if (file === '') throw invalidConfig(`--out ${spec}: missing file name; write --out ${kind}=FILE`);
-    if (kind === 'csv') return new CsvOutput(file);
-    if (kind === 'json') return new JsonOutput(file, thresholds);
+    const onError = (error: Error): void => {
+      run.logger.log('error', `writing samples to ${file} failed, so later samples are not written there; the summary and thresholds still count them: ${error.message}`, { output: kind });
+    };
+    if (kind === 'csv') return new CsvOutput(file, onError);
+    if (kind === 'json') return new JsonOutput(file, thresholds, onError);
     throw invalidConfig(`--out ${spec}: output "${kind}" is not supported by the built-in engine; use csv=FILE or json=FILE`);
   });
 }
@@ -186,7 +189,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   run.options = engineOptions;
   checkExecFunctions(engineOptions.scenarios, exports);
   const thresholds = options.noThresholds === true ? [] : bindThresholds(engineOptions.thresholds, run.registry);
-  const outputs = openOutputs(options.outputs ?? [], thresholds);
+  const outputs = openOutputs(options.outputs ?? [], thresholds, run);
   run.registry.listeners.push(...outputs);
 
   const outputNames = outputs.map((output) => `${output instanceof CsvOutput ? 'csv' : 'json'} (${output.filePath})`);

@@ -33,8 +33,18 @@ export class CsvOutput implements SampleListener {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
 
-  constructor(readonly filePath: string) {
+  /** The first write error; once set, further rows are dropped and the run goes on. */
+  writeError: Error | undefined;
+
+  constructor(
+    readonly filePath: string,
+    onError: (error: Error) => void,
+  ) {
     this.stream = createWriteStream(filePath);
+    this.stream.on('error', (error) => {
+      if (this.writeError === undefined) onError(error);
+      this.writeError ??= error;
+    });
     this.stream.write(`${CSV_HEADER}\n`);
   }
 
@@ -44,6 +54,7 @@ export class CsvOutput implements SampleListener {
   }
 
   flush(): void {
+    if (this.writeError !== undefined) this.buffer = [];
     if (this.buffer.length === 0) return;
     this.stream.write(`${this.buffer.join('\n')}\n`);
     this.buffer = [];
@@ -52,8 +63,10 @@ export class CsvOutput implements SampleListener {
   /** Flushes and closes the file; resolves once the data is on disk. */
   close(): Promise<void> {
     this.flush();
-    return new Promise((resolve, reject) => {
-      this.stream.once('error', reject);
+    if (this.writeError !== undefined || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      // A failed final write is reported through the error listener; the run still ends normally.
+      this.stream.once('error', () => resolve());
       this.stream.end(resolve);
     });
   }

@@ -26,11 +26,19 @@ export class JsonOutput implements SampleListener {
   private readonly declared = new Set<Metric>();
   private buffer: string[] = [];
 
+  /** The first write error; once set, further lines are dropped and the run goes on. */
+  writeError: Error | undefined;
+
   constructor(
     readonly filePath: string,
     private readonly thresholds: readonly Threshold[],
+    onError: (error: Error) => void,
   ) {
     this.stream = createWriteStream(filePath);
+    this.stream.on('error', (error) => {
+      if (this.writeError === undefined) onError(error);
+      this.writeError ??= error;
+    });
   }
 
   private declaration(metric: Metric): string {
@@ -49,6 +57,7 @@ export class JsonOutput implements SampleListener {
   }
 
   flush(): void {
+    if (this.writeError !== undefined) this.buffer = [];
     if (this.buffer.length === 0) return;
     this.stream.write(`${this.buffer.join('\n')}\n`);
     this.buffer = [];
@@ -56,8 +65,10 @@ export class JsonOutput implements SampleListener {
 
   close(): Promise<void> {
     this.flush();
-    return new Promise((resolve, reject) => {
-      this.stream.once('error', reject);
+    if (this.writeError !== undefined || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      // A failed final write is reported through the error listener; the run still ends normally.
+      this.stream.once('error', () => resolve());
       this.stream.end(resolve);
     });
   }

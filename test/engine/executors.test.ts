@@ -1,7 +1,7 @@
 // Executors, outputs and run control on small inline scripts against a loopback server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCaptured, startTestServer, writeScript } from './helpers.ts';
 import type { TestServer } from './helpers.ts';
@@ -220,4 +220,18 @@ test('ramp-down interrupts after gracefulRampDown', async () => {
   assert.equal(result.exitCode, 0);
   assert.equal(countIn(result.stdout, 'iterations'), -1, 'an iteration completed although both VUs were ramped down');
   assert.ok(Date.now() - startedAtMs < 4000);
+});
+
+test('failed sample file does not end the run', { skip: existsSync('/dev/full') ? false : '/dev/full exists on Linux only' }, async () => {
+  const script = writeScript(`
+    import http from 'k6/http';
+    export const options = { vus: 1, iterations: 3 };
+    export default async function () { await http.asyncRequest('GET', __ENV.TARGET + '/a'); }
+  `);
+
+  const result = await runCaptured({ scriptPath: script, env: { TARGET: server.url }, outputs: ['csv=/dev/full', 'json=/dev/full'] });
+
+  assert.equal(result.exitCode, 0);
+  assert.match(result.stderr, /writing samples to \/dev\/full failed.*ENOSPC/);
+  assert.equal(countIn(result.stdout, 'http_reqs'), 3);
 });
