@@ -170,7 +170,6 @@ test(
   'full disk ends the run with a summary',
   {
     skip: existsSync(FULL_DEVICE_PATH) ? false : `${FULL_DEVICE_PATH} (writes fail with ENOSPC) exists on Linux only`,
-    todo: 'a CSV write that fails with ENOSPC is an unhandled error event in the engine and ends the process',
   },
   async () => {
     const server = await startDyingServer({ answeredRequests: 1000 });
