@@ -4,7 +4,7 @@ NODE_STAMP := node_modules/.package-lock.json
 HERD := node bin/herd.js
 TEST_FILES = $(shell find test lib engine target build cli -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install build typecheck test herd-test bench clean
+.PHONY: all install system-deps build typecheck test herd-test bench clean
 
 all: build
 
@@ -14,6 +14,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP)
 
+# PostgreSQL (gate tests) and Chromium (report browser test), from Debian when missing.
+system-deps:
+	bash test/install-system-deps.sh
+
 build: install
 	$(HERD) build
 
@@ -21,7 +25,7 @@ typecheck: install
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc --noEmit -p tsconfig.k6.json
 
-test: install typecheck
+test: install system-deps typecheck
 	node --import tsx --test --test-concurrency=1 $(TEST_FILES)
 
 # SCALE multiplies the event's 50,000 users: 0.02 (1,000 users) fits a 2-core laptop in about

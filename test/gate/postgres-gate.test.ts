@@ -68,7 +68,7 @@ function postgresSettings(url: string, overrides: Partial<GateSettings>): GateSe
   };
 }
 
-describe('gate against a real PostgreSQL server', { skip: binDir === undefined ? 'PostgreSQL binaries not found under /usr/lib/postgresql; .ci/run installs Debian\'s postgresql package' : false }, () => {
+describe('gate against a real PostgreSQL server', { skip: binDir === undefined ? 'PostgreSQL binaries not found under /usr/lib/postgresql; make test installs Debian\'s postgresql package when run as root' : false }, () => {
   let server: TestPostgres;
   const stopOnExit = (): void => server?.stop();
 

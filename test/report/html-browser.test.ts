@@ -10,7 +10,7 @@ import { generateSamples, makeTempDir, planFor, removeTempDirs, summaryFor, targ
 after(removeTempDirs);
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
-const skipReason = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed (Debian package chromium; .ci/run installs it)`;
+const skipReason = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed (Debian package chromium; make test installs it when run as root)`;
 const START_UNIX_S = 1_796_412_720;
 const USERS_PER_SECOND = { mobile: [2, 5, 9, 6, 2], web: [1, 3, 4, 2, 1] };
 
