@@ -130,20 +130,32 @@ export async function readK6Csv(path: string, counters: ReadCounters, onSample: 
   let layout: CsvLayout | undefined;
   for await (const text of readCompleteRecords(path, true, counters)) {
     // Parsing whole pieces with papaparse is far faster than iterating its Node stream row by row (about 15 times, measured).
-    const rows = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true }).data;
-    for (const row of rows) {
-      if (layout === undefined) {
-        layout = readCsvLayout(path, row);
-        continue;
-      }
-      if (metrics !== undefined && row.length === layout.columns.length && !metrics.has(row[layout.metric] ?? '')) {
-        counters.ignoredRows += 1;
-        continue;
-      }
-      const sample = csvRowToSample(row, layout.columns, layout.metric, layout.time, layout.value, layout.extra);
-      if (sample === undefined) counters.malformedRows += 1;
-      else onSample(sample);
-    }
+    // The step callback hands over one row at a time, so no array of a whole piece's rows stays alive.
+    let headerError: unknown;
+    Papa.parse<string[]>(text, {
+      header: false,
+      skipEmptyLines: true,
+      step: (results, parser) => {
+        const row = results.data;
+        if (layout === undefined) {
+          try {
+            layout = readCsvLayout(path, row);
+          } catch (error) {
+            headerError = error;
+            parser.abort();
+          }
+          return;
+        }
+        if (metrics !== undefined && row.length === layout.columns.length && !metrics.has(row[layout.metric] ?? '')) {
+          counters.ignoredRows += 1;
+          return;
+        }
+        const sample = csvRowToSample(row, layout.columns, layout.metric, layout.time, layout.value, layout.extra);
+        if (sample === undefined) counters.malformedRows += 1;
+        else onSample(sample);
+      },
+    });
+    if (headerError !== undefined) throw headerError;
   }
 }
 
