@@ -20,6 +20,7 @@ import { resolveOptions } from './options.ts';
 import { CsvOutput } from './outputs/csv-output.ts';
 import { JsonOutput } from './outputs/json-output.ts';
 import { buildSummaryData, toSummaryExport } from './summary.ts';
+import { warnIfScheduleLags } from './schedule-lag.ts';
 import { TestRun } from './test-run.ts';
 import { bindThresholds, evaluateThresholds } from './thresholds.ts';
 import type { Threshold } from './thresholds.ts';
@@ -58,7 +59,7 @@ function phaseContext(run: TestRun, groupName: string): IterationContext {
     scenario: undefined,
     iterationInScenario: 0,
     groupPath: group.path,
-    signal: undefined,
+    interruption: undefined,
     baseTags: { ...run.options?.tags },
   };
 }
@@ -154,6 +155,7 @@ function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolea
   };
   const tick = (): void => {
     sampleVus();
+    warnIfScheduleLags(run);
     const elapsedMs = Date.now() - run.startedAtMs;
     const abortable = thresholds.filter((threshold) => threshold.abortOnFail && elapsedMs >= threshold.delayAbortEvalMs);
     if (abortable.length > 0 && evaluateThresholds(abortable, elapsedMs).length > 0) {
@@ -169,6 +171,7 @@ function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolea
   return () => {
     clearInterval(timer);
     sampleVus();
+    warnIfScheduleLags(run);
   };
 }
 

@@ -24,6 +24,8 @@ export interface BuiltinMetrics {
   httpReqs: Metric;
   iterationDuration: Metric;
   iterations: Metric;
+  /** `herd_schedule_lag`, the engine's own metric: how late each arrival-rate iteration started, in ms. */
+  scheduleLag: Metric;
   vus: Metric;
   vusMax: Metric;
 }
@@ -46,6 +48,7 @@ function defineBuiltinMetrics(registry: MetricRegistry): BuiltinMetrics {
     httpReqs: registry.define('http_reqs', 'counter'),
     iterationDuration: registry.define('iteration_duration', 'trend', 'time'),
     iterations: registry.define('iterations', 'counter'),
+    scheduleLag: registry.define('herd_schedule_lag', 'trend', 'time'),
     vus: registry.define('vus', 'gauge'),
     vusMax: registry.define('vus_max', 'gauge'),
   };

@@ -1,6 +1,6 @@
 // The parts every executor shares: VUs, running one iteration with its context and metrics, and graceful stop.
 import { performance } from 'node:perf_hooks';
-import { iterationStorage, sampleTags } from '../context.ts';
+import { Interruption, iterationStorage, sampleTags } from '../context.ts';
 import type { IterationContext, ScenarioState, VuState } from '../context.ts';
 import { ExitCode, UnsupportedCallError } from '../errors.ts';
 import type { Scenario } from '../options.ts';
@@ -12,7 +12,7 @@ interface RunningIteration {
   vu: VuState;
   /** The VU's `__ITER` when the iteration started, which identifies it among the VU's iterations. */
   iteration: number;
-  controller: AbortController;
+  interruption: Interruption;
   done: Promise<void>;
   interrupted: boolean;
 }
@@ -43,6 +43,10 @@ export class ScenarioRunner {
   private readonly inFlight = new Set<RunningIteration>();
   private readonly iterationFunction: IterationFunction;
   private readonly baseTags: Record<string, string>;
+  /** Tags of samples that belong to the scenario rather than to an iteration: options.tags, scenario tags and `scenario`. Shared, so read only. */
+  get scenarioTags(): Readonly<Record<string, string>> {
+    return this.baseTags;
+  }
 
   constructor(
     readonly run: TestRun,
@@ -81,33 +85,35 @@ export class ScenarioRunner {
 
   /** Starts one iteration on `vu` and returns a promise that settles when it ends or is interrupted; it never rejects. */
   startIteration(vu: VuState): Promise<void> {
-    const controller = new AbortController();
+    const interruption = new Interruption();
     const iterationInScenario = this.state.iterationsStarted++;
     const context: IterationContext = {
       vu,
       scenario: this.state,
       iterationInScenario,
       groupPath: '',
-      signal: controller.signal,
+      interruption,
       baseTags: this.baseTags,
     };
-    const running: RunningIteration = { vu, iteration: vu.iteration, controller, done: Promise.resolve(), interrupted: false };
+    const running: RunningIteration = { vu, iteration: vu.iteration, interruption, done: Promise.resolve(), interrupted: false };
     this.inFlight.add(running);
-    running.done = this.iterate(context, running).finally(() => this.inFlight.delete(running));
+    running.done = this.iterate(context, running);
     return running.done;
   }
+
+  private readonly callIterationFunction = (): unknown => this.iterationFunction(this.setupData);
 
   private async iterate(context: IterationContext, running: RunningIteration): Promise<void> {
     const { vu } = context;
     const startedAtMs = performance.now();
     vu.jar?.clear();
     try {
-      await iterationStorage.run(context, async () => {
-        await this.iterationFunction(this.setupData);
-      });
+      // The function's result is awaited outside run(): the context stays with every promise created inside it.
+      await iterationStorage.run(context, this.callIterationFunction);
     } catch (error) {
       if (!running.interrupted) this.reportIterationError(error);
     } finally {
+      this.inFlight.delete(running);
       vu.iteration++;
       if (this.run.options?.noVUConnectionReuse === true && vu.pool !== undefined) {
         const pool = vu.pool;
@@ -156,7 +162,7 @@ export class ScenarioRunner {
     for (const running of this.inFlight) {
       if (running.vu !== vu || running.iteration !== iteration) continue;
       running.interrupted = true;
-      running.controller.abort();
+      running.interruption.interrupt();
       this.state.iterationsInterrupted++;
       this.inFlight.delete(running);
     }
@@ -176,7 +182,7 @@ export class ScenarioRunner {
     }
     for (const running of this.inFlight) {
       running.interrupted = true;
-      running.controller.abort();
+      running.interruption.interrupt();
       this.state.iterationsInterrupted++;
     }
     this.inFlight.clear();

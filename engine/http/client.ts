@@ -1,7 +1,8 @@
 // Sends one HTTP exchange on undici and measures it the way k6 splits a request's time.
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector } from 'undici';
+import { buildConnector, Client } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { Interruption } from '../context.ts';
 import { errorCodeForStatus, failureFromError, REQUEST_TIMEOUT } from './error-codes.ts';
 import type { RequestFailure } from './error-codes.ts';
 
@@ -43,186 +44,281 @@ export interface WireResponse {
   remotePort: number;
 }
 
-interface ConnectRecord {
-  startedAtMs: number;
-  connectMs: number;
-  tlsMs: number;
-  claimed: boolean;
+const CONNECT_TIMEOUT_MS = 60_000;
+
+// One connector for every VU: it is stateless apart from its TLS session cache, and building one per
+// VU cost more than the VU itself.
+let sharedConnector: buildConnector.connector | undefined;
+
+function connector(): buildConnector.connector {
+  sharedConnector ??= buildConnector({ timeout: CONNECT_TIMEOUT_MS });
+  return sharedConnector;
 }
 
 /**
- * A VU's own keep-alive connection pool, as k6 gives each VU. Connection setup times are recorded so
- * that the request that waited for a new connection reports them as `connecting`.
- * NOTE: with parallel requests in one VU, a new connection is credited to the oldest request still waiting, which may not be the one it served.
+ * One connection of a VU: an undici Client that sends one request at a time. Because a connection
+ * serves one exchange at a time, the setup time of a new socket belongs to exactly the exchange that
+ * waited for it.
  */
-export class VuConnectionPool {
-  readonly agent: Agent;
-  private readonly connects: ConnectRecord[] = [];
+class VuConnection {
+  readonly client: Client;
+  /** Setup time of a socket opened since the last exchange took it, or -1. */
+  connectMs = -1;
+  tlsMs = 0;
 
-  constructor(connectTimeoutMs = 60_000) {
-    const connector = buildConnector({ timeout: connectTimeoutMs });
-    this.agent = new Agent({
+  constructor(origin: string) {
+    this.client = new Client(origin, {
       connect: (options, callback) => {
         const startedAtMs = performance.now();
-        connector(options, (error, socket) => {
-          if (error === null && socket !== null) {
-            const connectMs = performance.now() - startedAtMs;
-            this.connects.push({ startedAtMs, connectMs, tlsMs: options.protocol === 'https:' ? connectMs : 0, claimed: false });
-            if (this.connects.length > 64) this.connects.splice(0, this.connects.length - 64);
-            callback(null, socket);
-          } else callback(error as Error, null);
+        connector()(options, (error, socket) => {
+          if (error !== null || socket === null) {
+            callback(error as Error, null);
+            return;
+          }
+          this.connectMs = performance.now() - startedAtMs;
+          this.tlsMs = options.protocol === 'https:' ? this.connectMs : 0;
+          callback(null, socket);
         });
       },
     });
   }
 
-  /** Returns and claims the setup time of a connection opened after `sinceMs`, if any. */
-  claimConnect(sinceMs: number): ConnectRecord | undefined {
-    const record = this.connects.find((candidate) => !candidate.claimed && candidate.startedAtMs >= sinceMs - 0.001);
-    if (record !== undefined) record.claimed = true;
+  /** Returns the setup time of a socket opened for the current exchange and clears it, or undefined. */
+  takeConnect(): { connectMs: number; tlsMs: number } | undefined {
+    if (this.connectMs < 0) return undefined;
+    const record = { connectMs: this.connectMs, tlsMs: this.tlsMs };
+    this.connectMs = -1;
     return record;
   }
 
+  get isUsable(): boolean {
+    return !this.client.destroyed && !this.client.closed;
+  }
+}
+
+/**
+ * A VU's own keep-alive connections, as k6 gives each VU: one idle list per origin, and a new
+ * connection whenever the VU has more requests in flight to an origin than it has idle connections.
+ */
+export class VuConnectionPool {
+  private readonly idleByOrigin = new Map<string, VuConnection[]>();
+  private readonly all = new Set<VuConnection>();
+
+  /** Takes an idle connection to `origin`, or makes a new one, which connects on its first request. */
+  acquire(origin: string): VuConnection {
+    const idle = this.idleByOrigin.get(origin);
+    const reused = idle?.pop();
+    if (reused !== undefined && reused.isUsable) return reused;
+    if (reused !== undefined) this.all.delete(reused);
+    const created = new VuConnection(origin);
+    this.all.add(created);
+    return created;
+  }
+
+  /** Gives a connection back after its exchange ended, unless the pool or the connection is closed. */
+  release(origin: string, connection: VuConnection): void {
+    if (!this.all.has(connection)) return;
+    if (!connection.isUsable) {
+      this.all.delete(connection);
+      return;
+    }
+    let idle = this.idleByOrigin.get(origin);
+    if (idle === undefined) {
+      idle = [];
+      this.idleByOrigin.set(origin, idle);
+    }
+    idle.push(connection);
+  }
+
+  /** Closes every connection at once; exchanges still running on them fail. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    const closing = [...this.all].map((connection) => connection.client.destroy());
+    this.all.clear();
+    this.idleByOrigin.clear();
+    await Promise.allSettled(closing);
   }
 }
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
+const canonicalNames = new Map<string, string>();
+const CANONICAL_CACHE_LIMIT = 4096;
+
 /** Turns `content-type` into Go's canonical header form `Content-Type`, which k6 responses use. */
 export function canonicalHeaderName(name: string): string {
-  return name
+  const cached = canonicalNames.get(name);
+  if (cached !== undefined) return cached;
+  const canonical = name
     .toLowerCase()
     .split('-')
     .map((part) => (part.length > 0 ? (part[0] as string).toUpperCase() + part.slice(1) : part))
     .join('-');
+  // Header names come from the target, so the cache stops growing at a bound instead of trusting it.
+  if (canonicalNames.size < CANONICAL_CACHE_LIMIT) canonicalNames.set(name, canonical);
+  return canonical;
 }
 
 function estimateRequestBytes(request: WireRequest): number {
-  let size = `${request.method} ${request.url.pathname}${request.url.search} HTTP/1.1\r\n`.length + `Host: ${request.url.host}\r\n`.length + 2;
-  for (const [name, value] of Object.entries(request.headers)) size += name.length + value.length + 4;
+  const url = request.url;
+  let size = request.method.length + url.pathname.length + url.search.length + 12 + url.host.length + 10;
+  for (const name in request.headers) size += name.length + (request.headers[name] as string).length + 4;
   return size + (request.body?.length ?? 0);
 }
 
-function emptyTimings(): RequestTimings {
-  return { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
-}
+const EMPTY_BODY = Buffer.alloc(0);
 
 /**
- * Sends `request` through the VU's pool and resolves with the response or a failure. It never rejects,
- * because k6 turns network errors into responses with status 0 and an error code.
+ * One request on one connection, and undici's handler for it. A class instead of closures keeps the
+ * per-request cost to one object, which matters at tens of thousands of requests per second.
  */
-export function sendOnWire(pool: VuConnectionPool, request: WireRequest, signal: AbortSignal | undefined): Promise<WireResponse> {
-  return new Promise((resolve) => {
-    const startedAtMs = performance.now();
-    const address = `${request.url.hostname}:${request.url.port || (request.url.protocol === 'https:' ? '443' : '80')}`;
-    let connectedAtMs = 0;
-    let sentAtMs = 0;
-    let firstByteAtMs = 0;
-    let abortRequest: ((error?: Error) => void) | undefined;
-    let settled = false;
-    const chunks: Buffer[] = [];
-    let bodyBytes = 0;
-    let headerBytes = 0;
-    const response: WireResponse = {
+class WireExchange implements Dispatcher.DispatchHandler {
+  readonly response: WireResponse;
+  private readonly startedAtMs = performance.now();
+  private connectedAtMs = 0;
+  private sentAtMs = 0;
+  private firstByteAtMs = 0;
+  private abortRequest: ((error?: Error) => void) | undefined;
+  private settled = false;
+  private chunks: Buffer[] | undefined;
+  private bodyBytes = 0;
+  private headerBytes = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly pool: VuConnectionPool,
+    private readonly connection: VuConnection,
+    private readonly request: WireRequest,
+    interruption: Interruption | undefined,
+    private readonly resolve: (response: WireResponse) => void,
+  ) {
+    const url = request.url;
+    const isHttps = url.protocol === 'https:';
+    this.response = {
       status: 0,
       statusText: '',
       headers: {},
       setCookies: [],
-      body: Buffer.alloc(0),
-      timings: emptyTimings(),
+      body: EMPTY_BODY,
+      timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 },
       failure: undefined,
       bytesSent: 0,
       bytesReceived: 0,
-      remoteAddress: request.url.hostname.replace(/^\[|\]$/g, ''),
-      remotePort: Number(request.url.port || (request.url.protocol === 'https:' ? 443 : 80)),
-    };
-
-    const finish = (failure: RequestFailure | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      const endedAtMs = performance.now();
-      const connect = pool.claimConnect(startedAtMs);
-      if (connectedAtMs === 0) connectedAtMs = endedAtMs;
-      if (sentAtMs === 0) sentAtMs = Math.max(connectedAtMs, endedAtMs);
-      if (firstByteAtMs === 0) firstByteAtMs = endedAtMs;
-      const timings = response.timings;
-      timings.connecting = connect?.connectMs ?? 0;
-      timings.tls_handshaking = connect?.tlsMs ?? 0;
-      timings.blocked = connectedAtMs - startedAtMs;
-      timings.sending = Math.max(0, sentAtMs - connectedAtMs);
-      timings.waiting = Math.max(0, firstByteAtMs - sentAtMs);
-      timings.receiving = Math.max(0, endedAtMs - firstByteAtMs);
-      timings.duration = timings.sending + timings.waiting + timings.receiving;
-      response.body = Buffer.concat(chunks);
-      response.bytesSent = connectedAtMs > 0 && failure?.code !== 1212 ? estimateRequestBytes(request) : 0;
-      response.bytesReceived = headerBytes + bodyBytes;
-      response.failure = failure ?? (errorCodeForStatus(response.status) > 0 ? { message: '', code: errorCodeForStatus(response.status) } : undefined);
-      resolve(response);
+      remoteAddress: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      remotePort: url.port === '' ? (isHttps ? 443 : 80) : Number(url.port),
     };
     // finish() runs before the abort so that undici's resulting onError cannot replace the reason.
-    const timer = setTimeout(() => {
-      finish(REQUEST_TIMEOUT);
-      abortRequest?.(new Error('request timeout'));
+    this.timer = setTimeout(() => {
+      this.finish(REQUEST_TIMEOUT);
+      this.abortRequest?.(new Error('request timeout'));
     }, request.timeoutMs);
-    const onAbort = (): void => {
-      finish({ message: 'context canceled', code: 1000 });
-      abortRequest?.(new Error('iteration interrupted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    this.unsubscribe = interruption?.subscribe(() => {
+      this.finish({ message: 'context canceled', code: 1000 });
+      this.abortRequest?.(new Error('iteration interrupted'));
+    });
+  }
 
-    // onRequestSent exists in undici 7 at run time but is missing from its type declarations.
-    const handler: Dispatcher.DispatchHandler & { onRequestSent(): void } = {
-      onConnect(abort) {
-        abortRequest = abort;
-        if (settled) abort(new Error('request already ended'));
-        else connectedAtMs = performance.now();
-      },
-      onRequestSent() {
-        sentAtMs = performance.now();
-      },
-      onResponseStarted() {
-        firstByteAtMs = performance.now();
-      },
-      onHeaders(statusCode, rawHeaders, _resume, statusText) {
-        if (statusCode < 200) return true;
-        if (sentAtMs === 0) sentAtMs = performance.now();
-        if (firstByteAtMs === 0) firstByteAtMs = performance.now();
-        response.status = statusCode;
-        response.statusText = `${statusCode} ${statusText || STATUS_TEXT[statusCode] || ''}`.trim();
-        headerBytes = `HTTP/1.1 ${response.statusText}\r\n`.length + 2;
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const name = String(rawHeaders[i]);
-          const value = String(rawHeaders[i + 1]);
-          headerBytes += name.length + value.length + 4;
-          const canonical = canonicalHeaderName(name);
-          if (canonical === 'Set-Cookie') response.setCookies.push(value);
-          response.headers[canonical] = canonical in response.headers ? `${response.headers[canonical]}, ${value}` : value;
-        }
-        return true;
-      },
-      onData(chunk) {
-        bodyBytes += chunk.length;
-        chunks.push(chunk);
-        return true;
-      },
-      onComplete() {
-        finish(undefined);
-      },
-      onError(error) {
-        finish(failureFromError(error, address));
-      },
-    };
+  private get address(): string {
+    return `${this.response.remoteAddress}:${this.response.remotePort}`;
+  }
 
-    const headers: Record<string, string> = { ...request.headers };
-    if (request.body !== undefined) headers['content-length'] = String(request.body.length);
+  finish(failure: RequestFailure | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.unsubscribe?.();
+    const endedAtMs = performance.now();
+    if (this.connectedAtMs === 0) this.connectedAtMs = endedAtMs;
+    if (this.sentAtMs === 0) this.sentAtMs = Math.max(this.connectedAtMs, endedAtMs);
+    if (this.firstByteAtMs === 0) this.firstByteAtMs = endedAtMs;
+
+    const response = this.response;
+    const timings = response.timings;
+    const connect = this.connection.takeConnect();
+    timings.connecting = connect?.connectMs ?? 0;
+    timings.tls_handshaking = connect?.tlsMs ?? 0;
+    timings.blocked = this.connectedAtMs - this.startedAtMs;
+    timings.sending = Math.max(0, this.sentAtMs - this.connectedAtMs);
+    timings.waiting = Math.max(0, this.firstByteAtMs - this.sentAtMs);
+    timings.receiving = Math.max(0, endedAtMs - this.firstByteAtMs);
+    timings.duration = timings.sending + timings.waiting + timings.receiving;
+
+    // Copied, because undici's chunks are views into the socket's read buffers.
+    if (this.chunks !== undefined) response.body = Buffer.concat(this.chunks, this.bodyBytes);
+    response.bytesSent = failure?.code !== 1212 ? estimateRequestBytes(this.request) : 0;
+    response.bytesReceived = this.headerBytes + this.bodyBytes;
+    const statusCode = errorCodeForStatus(response.status);
+    response.failure = failure ?? (statusCode > 0 ? { message: '', code: statusCode } : undefined);
+    this.pool.release(this.request.url.origin, this.connection);
+    this.resolve(response);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.settled) abort(new Error('request already ended'));
+    else this.connectedAtMs = performance.now();
+  }
+
+  // onRequestSent exists in undici 7 at run time but is missing from its type declarations.
+  onRequestSent(): void {
+    this.sentAtMs = performance.now();
+  }
+
+  onResponseStarted(): void {
+    this.firstByteAtMs = performance.now();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true;
+    const nowMs = performance.now();
+    if (this.sentAtMs === 0) this.sentAtMs = nowMs;
+    if (this.firstByteAtMs === 0) this.firstByteAtMs = nowMs;
+    const response = this.response;
+    response.status = statusCode;
+    response.statusText = `${statusCode} ${statusText || STATUS_TEXT[statusCode] || ''}`.trim();
+    let headerBytes = response.statusText.length + 11;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = (rawHeaders[i] as Buffer).toString();
+      const value = (rawHeaders[i + 1] as Buffer).toString();
+      headerBytes += name.length + value.length + 4;
+      const canonical = canonicalHeaderName(name);
+      if (canonical === 'Set-Cookie') response.setCookies.push(value);
+      const previous = response.headers[canonical];
+      response.headers[canonical] = previous === undefined ? value : `${previous}, ${value}`;
+    }
+    this.headerBytes = headerBytes;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bodyBytes += chunk.length;
+    if (this.chunks === undefined) this.chunks = [chunk];
+    else this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish(undefined);
+  }
+
+  onError(error: Error): void {
+    this.finish(failureFromError(error, this.address));
+  }
+}
+
+/**
+ * Sends `request` on one of the VU's connections and resolves with the response or a failure. It never
+ * rejects, because k6 turns network errors into responses with status 0 and an error code.
+ */
+export function sendOnWire(pool: VuConnectionPool, request: WireRequest, interruption: Interruption | undefined): Promise<WireResponse> {
+  return new Promise((resolve) => {
+    const connection = pool.acquire(request.url.origin);
+    const exchange = new WireExchange(pool, connection, request, interruption, resolve);
+    let headers = request.headers;
+    if (request.body !== undefined) headers = { ...headers, 'content-length': String(request.body.length) };
     try {
-      pool.agent.dispatch(
+      connection.client.dispatch(
         {
-          origin: request.url.origin,
           path: `${request.url.pathname}${request.url.search}`,
           method: request.method as Dispatcher.HttpMethod,
           headers,
@@ -231,10 +327,10 @@ export function sendOnWire(pool: VuConnectionPool, request: WireRequest, signal:
           headersTimeout: request.timeoutMs + 1000,
           bodyTimeout: request.timeoutMs + 1000,
         },
-        handler,
+        exchange,
       );
     } catch (error) {
-      finish(failureFromError(error, address));
+      exchange.finish(failureFromError(error, `${request.url.hostname}:${request.url.port}`));
     }
   });
 }

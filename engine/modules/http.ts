@@ -202,24 +202,30 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     return response;
   }
 
+  // Decisions per host name, kept once the options are known, because the allow list cannot change after that.
+  const allowedByHost = new Map<string, boolean>();
   function isAllowed(hostname: string): boolean {
+    const known = allowedByHost.get(hostname);
+    if (known !== undefined) return known;
     const allowList = [process.env.HERD_ALLOW_HOSTS ?? '', ...(run.options?.allowHosts ?? [])].join(',');
-    return isHostAllowed(hostname, allowList);
+    const allowed = isHostAllowed(hostname, allowList);
+    if (run.options !== undefined) allowedByHost.set(hostname, allowed);
+    return allowed;
   }
 
   /** Records one exchange (one redirect hop) as k6 samples and logs a network failure once per code and host. */
   function recordExchange(context: IterationContext, request: PreparedRequest, method: string, url: URL, wire: WireResponse): void {
     // k6 sets both url and name to the name tag when the script gives one.
     const urlTag = request.explicitName ?? url.href;
-    const tags = sampleTags(context, {
-      ...request.userTags,
-      name: urlTag,
-      url: urlTag,
-      method,
-      proto: 'HTTP/1.1',
-      status: String(wire.status),
-      expected_response: String(request.expected.isExpected(wire.status)),
-    });
+    // One object built in place: this runs for every request, and two spreads per request showed in profiles.
+    const tags = sampleTags(context);
+    for (const key in request.userTags) tags[key] = request.userTags[key] as string;
+    tags.name = urlTag;
+    tags.url = urlTag;
+    tags.method = method;
+    tags.proto = 'HTTP/1.1';
+    tags.status = String(wire.status);
+    tags.expected_response = request.expected.isExpected(wire.status) ? 'true' : 'false';
     if (wire.failure !== undefined) tags.error_code = String(wire.failure.code);
     if (wire.failure !== undefined && wire.failure.message !== '') tags.error = wire.failure.message;
     emitMetrics(context, wire, tags);
@@ -270,7 +276,7 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
       if (!isAllowed(url.hostname)) return blockedHostResponse(response, url.hostname);
       const headers = withCookies(request.headers, jar, url, request.cookies);
       const wireRequest = { method: currentMethod, url, headers, body: currentBody, timeoutMs: request.timeoutMs, closeConnection: run.options?.noConnectionReuse === true };
-      wire = await sendOnWire(vuPool(context), wireRequest, context.signal);
+      wire = await sendOnWire(vuPool(context), wireRequest, context.interruption);
       for (const header of wire.setCookies) jar.store(url, header);
       recordExchange(context, request, currentMethod, url, wire);
 
