@@ -144,7 +144,7 @@ export class ScenarioRunner {
   /** Counts one dropped iteration, as k6 does when no VU is free. */
   dropIteration(): void {
     this.state.iterationsDropped++;
-    this.run.registry.add(this.run.builtin.droppedIterations, 1, { ...this.baseTags });
+    this.run.registry.add(this.run.builtin.droppedIterations, 1, sampleTags(undefined, this.baseTags));
   }
 
   get inFlightCount(): number {

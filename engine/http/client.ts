@@ -315,7 +315,11 @@ export function sendOnWire(pool: VuConnectionPool, request: WireRequest, interru
     const connection = pool.acquire(request.url.origin);
     const exchange = new WireExchange(pool, connection, request, interruption, resolve);
     let headers = request.headers;
-    if (request.body !== undefined) headers = { ...headers, 'content-length': String(request.body.length) };
+    if (request.body !== undefined) {
+      headers = {};
+      for (const name in request.headers) headers[name] = request.headers[name] as string;
+      headers['content-length'] = String(request.body.length);
+    }
     try {
       connection.client.dispatch(
         {

@@ -128,7 +128,11 @@ function parseRequestUrl(text: string): URL | string {
 function withCookies(headers: Record<string, string>, jar: CookieJar, url: URL, extra: Record<string, unknown>): Record<string, string> {
   const pairs = jar.cookiesFor(url).map((cookie) => `${cookie.name}=${cookie.value}`);
   for (const [name, value] of Object.entries(extra)) pairs.push(`${name}=${String(value)}`);
-  return pairs.length === 0 ? { ...headers } : { ...headers, Cookie: pairs.join('; ') };
+  if (pairs.length === 0) return headers;
+  const withCookie: Record<string, string> = {};
+  for (const name in headers) withCookie[name] = headers[name] as string;
+  withCookie.Cookie = pairs.join('; ');
+  return withCookie;
 }
 
 /** Copies the last hop's result into the k6 Response. */

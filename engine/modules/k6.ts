@@ -20,7 +20,9 @@ export function createK6Module(run: TestRun): Record<string, unknown> {
       // A checker that throws ends the iteration with that exception, as in k6.
       const passed = Boolean(typeof checker === 'function' ? (checker as (value: unknown) => unknown)(value) : checker);
       run.groups.recordCheck(groupPath, name, passed);
-      run.registry.add(run.builtin.checks, passed ? 1 : 0, sampleTags(context, { ...tags, check: name }));
+      const checkTags = sampleTags(context, tags);
+      checkTags.check = name;
+      run.registry.add(run.builtin.checks, passed ? 1 : 0, checkTags);
       allPassed = allPassed && passed;
     }
     return allPassed;
