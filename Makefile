@@ -28,10 +28,10 @@ typecheck: install
 test: install system-deps typecheck
 	node --import tsx --test --test-concurrency=1 $(TEST_FILES)
 
-# SCALE multiplies the event's 50,000 users: 0.02 (1,000 users) fits a 2-core laptop in about
-# two minutes. SERVERS and PROFILE size the reference backend. TARGET points at a running backend instead of the reference one; K6 names a k6
+# SCALE multiplies the event's 50,000 users: 0.04 (2,000 users) fits a 2-core laptop in about
+# three minutes. SERVERS and PROFILE size the reference backend. TARGET points at a running backend instead of the reference one; K6 names a k6
 # binary; GATE=1 runs the database gate first.
-SCALE ?= 0.02
+SCALE ?= 0.04
 herd-test: install
 	$(HERD) herd-test scenarios/live-event.yaml --scale $(SCALE) $(if $(TARGET),--target $(TARGET)) $(if $(SERVERS),--servers $(SERVERS)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(K6),--k6 $(K6)) $(if $(GATE),--gate)
 

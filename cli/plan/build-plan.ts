@@ -11,6 +11,7 @@ import {
   sustainableRequestsPerSecond,
 } from '../../lib/capacity/index.ts';
 import type { LoadedEvent } from '../../lib/event/index.ts';
+import { estimateOverloadedBundleSeconds } from '../../lib/bundle/steps.ts';
 import { planStages, plannedIntegralBy, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
@@ -102,7 +103,8 @@ function planPlatform(
   const requests = listRequests(platform.bundle);
   const meanLatencySeconds = requests.length > 0 ? requests.reduce((sum, request) => sum + expectedLatencyMsOf(request), 0) / requests.length / 1000 : 0;
   const iterationSeconds = estimateBundleTiming(platform.bundle, expectedLatencyMsOf).iterationMs / 1000;
-  const overloadedIterationSeconds = estimateBundleTiming(platform.bundle, (request) => expectedLatencyMsOf(request) + queueTimeoutSeconds * 1000).iterationMs / 1000;
+  // The same estimate the scenario script sizes its pool with, so the plan shows the VUs a run allocates.
+  const overloadedIterationSeconds = estimateOverloadedBundleSeconds(platform.bundle.steps);
 
   // Every platform's curve is the event's curve times its share, so the peaks coincide.
   const peakUsersPerSecond = peakPerUser * curve.totalUsers;
@@ -125,7 +127,8 @@ function planPlatform(
     serversNeeded: Math.ceil(inFlightAtPeak / concurrencyPerServer),
     iterationSeconds,
     overloadedIterationSeconds,
-    preAllocatedVUs: vus.preAllocatedVUs,
+    // The scenario pre-allocates the whole pool, because k6 drops an arrival whenever no VU is free.
+    preAllocatedVUs: vus.maxVUs,
     maxVUs: vus.maxVUs,
     stages,
   };

@@ -10,7 +10,7 @@
 // - HERD_RESULTS_DIR: a folder that also gets summary.txt and summary.json.
 import { Rate, Trend } from 'k6/metrics';
 import type { LoadedEvent } from '../event/types.ts';
-import { textSummary, type SummaryData } from '../report/index.ts';
+import { textSummary, type SummaryData, type SummaryMetric } from '../report/index.ts';
 import { buildEventOptions, usersByPlatform, type EventOptions } from './event-options.ts';
 import { playBundle } from './play.ts';
 import { openUserPool } from './user-pool.ts';
@@ -72,7 +72,8 @@ export function createEventScript(event: LoadedEvent): EventScript {
 }
 
 /** Prints k6's end-of-test summary and, with HERD_RESULTS_DIR, writes summary.txt and summary.json there. */
-function handleSummary(data: SummaryData): Record<string, string> {
+function handleSummary(runData: SummaryData): Record<string, string> {
+  const data = withDroppedIterations(runData);
   const text = textSummary(data, { indent: ' ', enableColors: false });
   const outputs: Record<string, string> = { stdout: `\n${text}\n` };
   const resultsDir = __ENV.HERD_RESULTS_DIR;
@@ -81,6 +82,19 @@ function handleSummary(data: SummaryData): Record<string, string> {
     outputs[`${resultsDir}/summary.json`] = `${JSON.stringify(data, null, 2)}\n`;
   }
   return outputs;
+}
+
+/**
+ * Adds `dropped_iterations` at zero when no arrival was dropped. k6 lists a metric only once it has
+ * a sample, but "did the generator start every user?" is the first question a herd test answers,
+ * so the summary states the zero too.
+ */
+function withDroppedIterations(data: SummaryData): SummaryData {
+  if (data.metrics.dropped_iterations !== undefined) {
+    return data;
+  }
+  const dropped: SummaryMetric = { type: 'counter', contains: 'default', values: { count: 0, rate: 0 } };
+  return { ...data, metrics: { ...data.metrics, dropped_iterations: dropped } };
 }
 
 function readBaseUrl(event: LoadedEvent): string {

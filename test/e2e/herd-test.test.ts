@@ -99,6 +99,7 @@ describe('herd-test end to end', () => {
     assert.match(summaryText, /herd_time_to_admit/);
     assert.match(summaryText, /\{ platform:mobile \}/);
     assert.match(summaryText, /\{ platform:web \}/);
+    assert.match(summaryText, /dropped_iterations\.+: 0 /, 'the summary states that no arrival was dropped');
   });
 
   test('starved legacy server answers 503', () => {
