@@ -146,7 +146,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const gateArgs = (process.env.HERD_GATE_ARGS ?? '').split(/\s+/).filter((word) => word !== '');
     const gateStatus = runHerdStep(['gate', ...gateArgs, '--baseline-out', join(runDir, 'gate-baseline.json')]);
     if (gateStatus !== 0) {
-      console.error(`herd-test: the database gate answered ${gateStatus === 75 ? 'not now (75)' : `with exit status ${gateStatus}`}; the herd test did not start. Its measurements are in ${runDir}.`);
+      console.error(`herd-test: the database gate returned ${gateStatus === 75 ? 'not now (75)' : `exit status ${gateStatus}`}; the herd test did not start. Its measurements are in ${runDir}.`);
       return gateStatus;
     }
   }
@@ -227,9 +227,9 @@ interface EngineOutcome {
 }
 
 /**
- * Runs the engine as a child process in its own process group, so one Ctrl-C reaches it once
- * (through us) and it can stop gracefully and still write its summary; a second Ctrl-C is
- * forwarded too and stops it at once, as in k6.
+ * Runs the engine as a child process in its own process group. A Ctrl-C then reaches it once,
+ * forwarded by this process, so it stops gracefully and still writes its summary. A second
+ * Ctrl-C is forwarded too and stops it at once, as in k6.
  */
 function runEngine(engine: EngineChoice, scriptPath: string, runDir: string, targetUrl: string, options: HerdTestOptions): Promise<EngineOutcome> {
   const runArgs = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that some tests need, when they are missing: PostgreSQL for the
 # gate's tests (each starts a throwaway server of its own) and Chromium for the HTML report's
-# browser test. Without root or apt-get, it says which tests will skip instead.
+# browser test. Without root or apt-get, it prints which tests will skip instead.
 set -euo pipefail
 
 missing=()
