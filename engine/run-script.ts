@@ -1,5 +1,5 @@
 // Runs a k6 script end to end: load, validate, setup, scenarios, teardown, thresholds, summary, outputs.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { textSummary } from '../lib/report/text-summary.ts';
@@ -141,9 +141,22 @@ async function writeSummary(run: TestRun, exports: ScriptExports, data: SummaryD
     if (value instanceof ArrayBuffer) text = Buffer.from(value);
     if (key === 'stdout') stdout(String(text));
     else if (key === 'stderr') stderr(String(text));
-    else writeFileSync(path.resolve(process.cwd(), key), text);
+    else writeSummaryFile(run, path.resolve(process.cwd(), key), text);
   }
-  if (options.summaryExport !== undefined) writeFileSync(options.summaryExport, JSON.stringify(toSummaryExport(data), null, 4));
+  if (options.summaryExport !== undefined) writeSummaryFile(run, path.resolve(options.summaryExport), JSON.stringify(toSummaryExport(data), null, 4));
+}
+
+/**
+ * Writes one summary file, creating its folder. A failure is logged and the run keeps its exit
+ * status, because the thresholds' verdict matters more than one file that could not be written.
+ */
+function writeSummaryFile(run: TestRun, filePath: string, text: string | Buffer): void {
+  try {
+    mkdirSync(path.dirname(filePath), { recursive: true });
+    writeFileSync(filePath, text);
+  } catch (error) {
+    run.logger.log('error', `could not write the end-of-test summary to ${filePath}: ${(error as Error).message}`);
+  }
 }
 
 /** Starts the once-a-second work: vus and vus_max samples, abortOnFail checks and the progress line. */

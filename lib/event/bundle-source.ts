@@ -29,7 +29,8 @@ export function resolveIncludePath(fromDirectory: string, includePath: string): 
     return local;
   }
   try {
-    return createRequire(join(fromDirectory, 'index.js')).resolve(includePath);
+    // createRequire needs an absolute path, and event paths are often relative to the working folder.
+    return createRequire(join(resolve(fromDirectory), 'index.js')).resolve(includePath);
   } catch (error) {
     // MODULE_NOT_FOUND: neither a relative file nor a package file, so report the relative path.
     if (error instanceof Error && 'code' in error && error.code === 'MODULE_NOT_FOUND') {
