@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadEvent } from '../lib/event/index.ts';
-import { ALLOW_HOSTS_ENV_VAR, assertRateWithinCap, assertTargetAllowed, splitAllowHosts } from '../lib/safety/index.ts';
+import { ALLOW_HOSTS_ENV_VAR, assertRateWithinCap, assertTargetAllowed, isLoopbackParsedHost, splitAllowHosts } from '../lib/safety/index.ts';
 import { HerdUserError } from '../lib/user-error.ts';
 import { chooseEngine, type EngineChoice } from './herd-test/engine-choice.ts';
 import { formatFolderTime, readGitRevision, readHostName, type RunInfo } from './herd-test/run-info.ts';
@@ -26,7 +26,7 @@ Options:
   --queue-timeout-ms N    reference backend proxy queue timeout in ms (default: the profile's, 5000)
   --k6 PATH           run with this k6 binary (default: k6 on PATH, else the built-in engine)
   --gate              run \`herd gate\` first with the arguments in HERD_GATE_ARGS; exit 75 when it says not now
-  --i-mean-it         allow a planned peak above 1,000 requests/s against a target herd-test did not start
+  --i-mean-it         allow a planned peak above 1,000 requests/s against a target that is not on loopback
   --results-dir DIR   parent folder for the run folder (default results)
   --quiet             no progress output from the engine
 `;
@@ -132,14 +132,21 @@ export async function runCommand(args: string[]): Promise<number> {
   if (options === undefined) return 0;
 
   const entry = scenarioEntryFor(options.eventPath);
+  // A remote target must be allowed, and its planned peak stays under the cap unless --i-mean-it.
+  // Loopback targets run on this machine, so neither check applies to them.
+  let isRemoteTarget = false;
   if (options.targetUrl !== undefined) {
     const event = loadEvent(options.eventPath);
     const allowHosts = [...(event.target?.allow ?? []), ...splitAllowHosts(process.env[ALLOW_HOSTS_ENV_VAR])];
-    assertTargetAllowed(options.targetUrl, { allowHosts, source: '--target' });
+    const target = assertTargetAllowed(options.targetUrl, { allowHosts, source: '--target' });
+    isRemoteTarget = !isLoopbackParsedHost(target.host);
   }
   const scenarioName = basename(entry, '.ts');
   const startedAt = new Date();
   const runDir = join(options.resultsRoot, `${formatFolderTime(startedAt)}-${scenarioName}`);
+  if (existsSync(options.resultsRoot) && !statSync(options.resultsRoot).isDirectory()) {
+    throw new HerdUserError('BAD_FLAG', `--results-dir ${options.resultsRoot} is a file, not a folder. Name a folder for the run folders, such as results.`);
+  }
   mkdirSync(runDir, { recursive: true });
 
   if (options.gate) {
@@ -160,9 +167,14 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(options.workersPerServer === undefined ? [] : ['--concurrency-per-server', String(options.workersPerServer)]), '--no-chart', '--json', join(runDir, 'plan.json')]);
   if (planStatus !== 0) {
     console.error('herd-test: planning failed, so plan.json is missing; the run goes on.');
-  } else if (options.targetUrl !== undefined) {
-    // The reference backend started here is exempt: its traffic never leaves this machine's loopback.
-    assertRateWithinCap(readPlannedPeakRequestsPerSecond(join(runDir, 'plan.json')), { overridden: options.rateCapOverridden });
+  } else if (isRemoteTarget) {
+    try {
+      assertRateWithinCap(readPlannedPeakRequestsPerSecond(join(runDir, 'plan.json')), { overridden: options.rateCapOverridden });
+    } catch (error) {
+      // Nothing was sent, so a folder holding only the plan would pass for an empty run.
+      rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   const engine = chooseEngine(options.k6, herdCliPath);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isHerdUserError } from '../lib/user-error.ts';
 
 /** A subcommand module: parses its own arguments and returns the process exit status. */
@@ -38,6 +39,11 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(formatUsage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(`k6-herd ${manifest.version} on Node.js ${process.version}`);
+    return 0;
   }
   const entry = commands[name];
   if (entry === undefined) {
