@@ -43,5 +43,6 @@ export function formatVerdictLine(report: ReportData): string {
   const users = verdict.users === null ? 'an unknown number of' : formatCount(verdict.users);
   const source = verdict.usersSource === 'plan' ? ' planned' : '';
   const peakAt = verdict.peakAdmittedAtUnixS === null ? '' : ` at ${formatUnixS(verdict.peakAdmittedAtUnixS)}`;
-  return `Admitted ${formatCount(verdict.admittedUsers)} of ${users}${source} users; peak ${formatPerSecond(verdict.peakAdmittedPerSecond)} admitted${peakAt}; ${describeThresholds(verdict)}.`;
+  const stoppedEarly = report.run.interruption === undefined ? '' : ` The run ended early (${report.run.interruption}), so these figures cover only part of it.`;
+  return `Admitted ${formatCount(verdict.admittedUsers)} of ${users}${source} users; peak ${formatPerSecond(verdict.peakAdmittedPerSecond)} admitted${peakAt}; ${describeThresholds(verdict)}.${stoppedEarly}`;
 }

@@ -16,7 +16,8 @@ function formatTestCase(threshold: ThresholdResult): string {
 
 /**
  * Prints junit.xml: one test case per k6 threshold, failing when the threshold was crossed. Without
- * summary.json the thresholds are unknown, and a single skipped test case states why.
+ * summary.json the thresholds are unknown, and a single skipped test case states why. A run that
+ * ended early gets one more failing test case, `run completed`.
  */
 export function formatJunitXml(report: ReportData): string {
   const suiteName = escapeXml(`k6 thresholds: ${report.title}`);
@@ -28,7 +29,13 @@ export function formatJunitXml(report: ReportData): string {
     tests += 1;
     skipped = 1;
   }
-  const failures = report.verdict.thresholdsCrossed;
+  let failures = report.verdict.thresholdsCrossed;
+  // Thresholds judged on part of a run can all pass, so a CI page must see the interruption itself.
+  if (report.run.interruption !== undefined) {
+    cases.push(`    <testcase classname="k6-herd" name="run completed">\n      <failure message="${escapeXml(`the run ended early: ${report.run.interruption}`)}" type="interrupted"/>\n    </testcase>`);
+    tests += 1;
+    failures += 1;
+  }
   const timestamp = report.run.startedAtUtc === undefined ? '' : ` timestamp="${escapeXml(report.run.startedAtUtc)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

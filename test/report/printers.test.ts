@@ -107,3 +107,20 @@ test('charts say why they are empty', async () => {
     assert.ok((chart.emptyReason ?? '').length > 0, chart.id);
   }
 });
+
+test('interrupted run fails junit and verdict', async () => {
+  const samples = generateSamples({ startUnixS: START_UNIX_S, usersPerSecond: USERS_PER_SECOND, vendor503Every: 4 });
+  const dir = await writeRunFolder(await makeTempDir('interrupted'), {
+    samplesCsv: toK6Csv(samples),
+    summary: summaryFor(samples, 'rate>0.1', true),
+    run: { scenario: 'live-event', engine: { kind: 'builtin', version: '0.1.0' }, interruption: 'stopped by SIGINT', exitCode: 105 },
+  });
+  const report = await analyzeRunFolder(dir);
+  const xml = formatJunitXml(report);
+  const markdown = formatMarkdownSummary(report);
+
+  assert.equal(report.verdict.thresholdsCrossed, 0);
+  assert.match(xml, /<testcase classname="k6-herd" name="run completed">\n {6}<failure message="the run ended early: stopped by SIGINT" type="interrupted"\/>/);
+  assert.match(xml, /<testsuites name="k6-herd" tests="4" failures="1" skipped="0">/);
+  assert.match(markdown, /The run ended early \(stopped by SIGINT\), so these figures cover only part of it\./);
+});
