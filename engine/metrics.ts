@@ -199,7 +199,10 @@ export class MetricRegistry {
     return metric;
   }
 
-  /** Aggregates one sample into its metric and every matching sub-metric, then hands it to the listeners. */
+  /**
+   * Aggregates one sample into its metric and every matching sub-metric, then hands it to the listeners.
+   * `tags` must not change afterwards: outputs reuse the text of the tags object they saw last.
+   */
   add(metric: Metric, value: number, tags: Tags, timeMs = nowMs()): void {
     metric.observed = true;
     metric.sink.add(value);

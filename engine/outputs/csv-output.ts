@@ -1,7 +1,7 @@
 // `--out csv=FILE`: one row per sample in k6's column layout; tags outside the standard columns go to extra_tags.
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import type { Sample, SampleListener } from '../metrics.ts';
+import type { Sample, SampleListener, Tags } from '../metrics.ts';
 
 /** k6's CSV columns between metric_value and extra_tags, each a system tag of the same name. */
 export const CSV_TAG_COLUMNS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];
@@ -15,23 +15,30 @@ function quote(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Formats one sample as a CSV row: whole-second timestamp, value with six decimals, extra tags as `k=v&k2=v2`. */
-export function formatCsvRow(sample: Sample): string {
-  const columns = [sample.metric.name, String(Math.floor(sample.timeMs / 1000)), sample.value.toFixed(6)];
-  for (const tag of CSV_TAG_COLUMNS) columns.push(sample.tags[tag] ?? '');
-  const extra = Object.keys(sample.tags)
+/** Formats the columns of a row that come from its tags: the tag columns, extra_tags as `k=v&k2=v2`, and the empty metadata. */
+export function formatCsvTagColumns(tags: Tags): string {
+  const columns: string[] = [];
+  for (const tag of CSV_TAG_COLUMNS) columns.push(quote(tags[tag] ?? ''));
+  const extra = Object.keys(tags)
     .filter((key) => !STANDARD.has(key))
     .sort()
-    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(sample.tags[key] as string)}`)
+    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(tags[key] as string)}`)
     .join('&');
-  columns.push(extra, '');
-  return columns.map(quote).join(',');
+  columns.push(quote(extra), '');
+  return columns.join(',');
+}
+
+/** Formats one sample as a CSV row: whole-second timestamp, value with six decimals, extra tags as `k=v&k2=v2`. */
+export function formatCsvRow(sample: Sample, tagColumns = formatCsvTagColumns(sample.tags)): string {
+  return `${quote(sample.metric.name)},${Math.floor(sample.timeMs / 1000)},${sample.value.toFixed(6)},${tagColumns}`;
 }
 
 /** Writes samples to a CSV file in batches. */
 export class CsvOutput implements SampleListener {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
+  private lastTags: Tags | undefined;
+  private lastTagColumns = '';
 
   /** The first write error; once set, further rows are dropped and the run goes on. */
   writeError: Error | undefined;
@@ -49,7 +56,12 @@ export class CsvOutput implements SampleListener {
   }
 
   onSample(sample: Sample): void {
-    this.buffer.push(formatCsvRow(sample));
+    // The samples of one request share one tags object and arrive in a row, so their tag columns are formatted once.
+    if (sample.tags !== this.lastTags) {
+      this.lastTags = sample.tags;
+      this.lastTagColumns = formatCsvTagColumns(sample.tags);
+    }
+    this.buffer.push(formatCsvRow(sample, this.lastTagColumns));
     if (this.buffer.length >= FLUSH_ROWS) this.flush();
   }
 

@@ -25,6 +25,10 @@ export class JsonOutput implements SampleListener {
   private readonly stream: WriteStream;
   private readonly declared = new Set<Metric>();
   private buffer: string[] = [];
+  private lastTags: Tags | undefined;
+  private lastTagsJson = '';
+  private lastTimeMs = NaN;
+  private lastTimeJson = '';
 
   /** The first write error; once set, further lines are dropped and the run goes on. */
   writeError: Error | undefined;
@@ -52,7 +56,17 @@ export class JsonOutput implements SampleListener {
       this.declared.add(sample.metric);
       this.buffer.push(this.declaration(sample.metric));
     }
-    this.buffer.push(JSON.stringify({ metric: sample.metric.name, type: 'Point', data: { time: formatRfc3339Nano(sample.timeMs), value: sample.value, tags: sortedTags(sample.tags) } }));
+    // The samples of one request share one tags object and one time and arrive in a row, so both are formatted once.
+    if (sample.tags !== this.lastTags) {
+      this.lastTags = sample.tags;
+      this.lastTagsJson = JSON.stringify(sortedTags(sample.tags));
+    }
+    if (sample.timeMs !== this.lastTimeMs) {
+      this.lastTimeMs = sample.timeMs;
+      this.lastTimeJson = JSON.stringify(formatRfc3339Nano(sample.timeMs));
+    }
+    // The same text JSON.stringify gives for { metric, type, data: { time, value, tags } }.
+    this.buffer.push(`{"metric":${JSON.stringify(sample.metric.name)},"type":"Point","data":{"time":${this.lastTimeJson},"value":${JSON.stringify(sample.value)},"tags":${this.lastTagsJson}}}`);
     if (this.buffer.length >= FLUSH_LINES) this.flush();
   }
 

@@ -1,0 +1,96 @@
+// One measured load run in a process of its own, for bench/engine.bench.ts: either the built-in engine
+// running a k6 script, or autocannon. Prints one JSON line with the figures on stdout.
+//
+//   node --import tsx bench/engine-child.ts engine SCRIPT KEY=VALUE...
+//   node --import tsx bench/engine-child.ts autocannon URL CONNECTIONS DURATION_SECONDS
+//
+// Add --expose-gc and HERD_BENCH_SAMPLE_MEMORY=1 to sample the heap and resident memory after a
+// collection every 200 ms; that costs time, so the throughput runs leave it off.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runScript } from '../engine/index.ts';
+
+/** Figures of one child run, printed as its single JSON line. */
+export interface ChildResult {
+  wallMs: number;
+  cpuMs: number;
+  requests: number;
+  maxRssBytes: number;
+  maxHeapUsedBytes: number;
+  /** The run's `--summary-export` metrics (engine runs only). */
+  metrics: Record<string, Record<string, number>>;
+}
+
+interface AutocannonResult {
+  requests: { total: number };
+  errors: number;
+  non2xx: number;
+}
+
+type Autocannon = (options: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+
+const MEMORY_SAMPLE_INTERVAL_MS = 200;
+
+function startMemorySampler(): { stop: () => { maxRssBytes: number; maxHeapUsedBytes: number } } {
+  let maxRssBytes = 0;
+  let maxHeapUsedBytes = 0;
+  const collect = (globalThis as { gc?: () => void }).gc;
+  const sample = (): void => {
+    collect?.();
+    const usage = process.memoryUsage();
+    maxRssBytes = Math.max(maxRssBytes, usage.rss);
+    maxHeapUsedBytes = Math.max(maxHeapUsedBytes, usage.heapUsed);
+  };
+  const enabled = process.env.HERD_BENCH_SAMPLE_MEMORY === '1';
+  const timer = enabled ? setInterval(sample, MEMORY_SAMPLE_INTERVAL_MS) : undefined;
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (!enabled) sample();
+      return { maxRssBytes, maxHeapUsedBytes };
+    },
+  };
+}
+
+async function runEngine(scriptPath: string, pairs: string[]): Promise<ChildResult> {
+  const env = Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const directory = mkdtempSync(path.join(tmpdir(), 'herd-bench-'));
+  const exportPath = path.join(directory, 'summary.json');
+  let output = '';
+  const sampler = startMemorySampler();
+  const cpuBefore = process.cpuUsage();
+  const startedAtMs = performance.now();
+  try {
+    await runScript({ scriptPath, env, quiet: true, summaryExport: exportPath, writeStdout: (text) => (output += text), writeStderr: (text) => (output += text) });
+    const wallMs = performance.now() - startedAtMs;
+    const cpu = process.cpuUsage(cpuBefore);
+    const memory = sampler.stop();
+    const metrics = (JSON.parse(readFileSync(exportPath, 'utf8')) as { metrics: ChildResult['metrics'] }).metrics;
+    if (output.includes('level=error')) process.stderr.write(output);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: metrics.http_reqs?.count ?? 0, ...memory, metrics };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function runAutocannon(url: string, connections: number, durationSeconds: number): Promise<ChildResult> {
+  // autocannon ships no type declarations, so it is loaded through require with the shape used here.
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const sampler = startMemorySampler();
+  const cpuBefore = process.cpuUsage();
+  const startedAtMs = performance.now();
+  const result = await autocannon({ url, connections, duration: durationSeconds });
+  const wallMs = performance.now() - startedAtMs;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (result.errors > 0 || result.non2xx > 0) process.stderr.write(`autocannon: ${result.errors} errors, ${result.non2xx} non-2xx responses\n`);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: result.requests.total, ...sampler.stop(), metrics: {} };
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+let result: ChildResult;
+if (mode === 'engine' && rest[0] !== undefined) result = await runEngine(rest[0], rest.slice(1));
+else if (mode === 'autocannon' && rest.length === 3) result = await runAutocannon(rest[0] as string, Number(rest[1]), Number(rest[2]));
+else throw new Error(`usage: engine-child.ts engine SCRIPT KEY=VALUE... | autocannon URL CONNECTIONS DURATION_SECONDS (received: ${process.argv.slice(2).join(' ')})`);
+process.stdout.write(`${JSON.stringify(result)}\n`);
