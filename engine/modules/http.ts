@@ -11,6 +11,7 @@ import { nowMs } from '../metrics.ts';
 import type { Tags } from '../metrics.ts';
 import type { TestRun } from '../test-run.ts';
 import { isHostAllowed } from '../http/allowed-hosts.ts';
+import { redactUrl } from '../../lib/safety/index.ts';
 
 /** The request parameters the engine understands; others are accepted and ignored, as k6 ignores unknown ones. */
 interface RequestParams {
@@ -219,8 +220,9 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
 
   /** Records one exchange (one redirect hop) as k6 samples and logs a network failure once per code and host. */
   function recordExchange(context: IterationContext, request: PreparedRequest, method: string, url: URL, wire: WireResponse): void {
-    // k6 sets both url and name to the name tag when the script gives one.
-    const urlTag = request.explicitName ?? url.href;
+    // k6 sets both url and name to the name tag when the script gives one. Unlike k6, tokens in
+    // the query string are redacted, because these tags reach every output file.
+    const urlTag = request.explicitName ?? (url.search === '' ? url.href : redactUrl(url.href));
     // One object built in place: this runs for every request, and two spreads per request showed in profiles.
     const tags = sampleTags(context);
     for (const key in request.userTags) tags[key] = request.userTags[key] as string;
