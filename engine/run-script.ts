@@ -20,6 +20,7 @@ import { resolveOptions } from './options.ts';
 import { CsvOutput } from './outputs/csv-output.ts';
 import { JsonOutput } from './outputs/json-output.ts';
 import { buildSummaryData, toSummaryExport } from './summary.ts';
+import { warmUpHttp } from './http/warm-up.ts';
 import { warnIfScheduleLags } from './schedule-lag.ts';
 import { TestRun } from './test-run.ts';
 import { bindThresholds, evaluateThresholds } from './thresholds.ts';
@@ -212,6 +213,9 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   stdout(formatRunHeader(path.basename(options.scriptPath), outputNames, engineOptions.scenarios));
   const onExternalStop = (): void => run.stop({ message: 'test run stopped by an interrupt signal', exitCode: ExitCode.externalAbort });
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
+
+  const warmUpError = await warmUpHttp();
+  if (warmUpError !== undefined) run.logger.log('warning', `warming up the HTTP client on a private loopback server failed, so the first requests may be slower: ${warmUpError.message}`);
 
   let setupData: unknown;
   let setupFailed = false;
