@@ -50,7 +50,7 @@ function parsePositiveNumber(flag: string, text: string | undefined, fallback: n
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new HerdUserError('BAD_FLAG', `${flag} must be a positive number, got "${text}".`);
+    throw new HerdUserError('BAD_FLAG', `${flag} must be a positive number, got "${text}".`, 2);
   }
   return value;
 }
@@ -59,7 +59,7 @@ function parseWholeNumber(flag: string, text: string | undefined): number | unde
   if (text === undefined) return undefined;
   const value = parsePositiveNumber(flag, text, 0);
   if (!Number.isInteger(value)) {
-    throw new HerdUserError('BAD_FLAG', `${flag} must be a whole number, got "${text}".`);
+    throw new HerdUserError('BAD_FLAG', `${flag} must be a whole number, got "${text}".`, 2);
   }
   return value;
 }
@@ -88,7 +88,7 @@ function parseOptions(args: string[]): HerdTestOptions | undefined {
     return undefined;
   }
   if (positionals.length > 1) {
-    throw new HerdUserError('BAD_FLAG', `herd-test takes one event file, got ${positionals.length}: ${positionals.join(', ')}.`);
+    throw new HerdUserError('BAD_FLAG', `herd-test takes one event file, got ${positionals.length}: ${positionals.join(', ')}.`, 2);
   }
   const servers = parseWholeNumber('--servers', values.servers) ?? 1;
   const workersPerServer = parseWholeNumber('--workers-per-server', values['workers-per-server']);

@@ -59,6 +59,15 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`herd ${name}: ${error.message}`);
       return error.exitCode;
     }
+    if (isArgumentParseError(error)) {
+      console.error(`herd ${name}: ${error.message}\nRun \`herd ${name} --help\` for the list of options.`);
+      return 2;
+    }
     throw error;
   }
+}
+
+/** Tells whether `error` comes from node:util parseArgs (an unknown flag, a missing value). */
+function isArgumentParseError(error: unknown): error is Error {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS_');
 }

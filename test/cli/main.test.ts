@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const herdCli = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'herd.js');
+
+function runHerd(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [herdCli, ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
+test('unknown flag is a usage error', () => {
+  const result = runHerd(['herd-test', '--no-such-flag']);
+
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^herd herd-test: Unknown option '--no-such-flag'/);
+  assert.match(result.stderr, /Run `herd herd-test --help` for the list of options\./);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('unknown command lists the commands', () => {
+  const result = runHerd(['no-such-command']);
+
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /unknown command "no-such-command"/);
+  assert.match(result.stderr, /herd-test/);
+});
+
+test('version prints the package version', () => {
+  const result = runHerd(['--version']);
+
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /^k6-herd \d+\.\d+\.\d+ on Node\.js v\d+/);
+});
