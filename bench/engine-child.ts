@@ -5,7 +5,7 @@
 //   node --import tsx bench/engine-child.ts autocannon URL CONNECTIONS DURATION_SECONDS
 //
 // Add --expose-gc and HERD_BENCH_SAMPLE_MEMORY=1 to sample the heap and resident memory after a
-// collection every 200 ms; that costs time, so the throughput runs leave it off.
+// collection every 200 ms and report the medians; that costs time, so the throughput runs leave it off.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -17,8 +17,9 @@ export interface ChildResult {
   wallMs: number;
   cpuMs: number;
   requests: number;
-  maxRssBytes: number;
-  maxHeapUsedBytes: number;
+  /** Median of the memory samples; the single sample at the end when sampling is off. */
+  medianRssBytes: number;
+  medianHeapUsedBytes: number;
   /** The run's `--summary-export` metrics (engine runs only). */
   metrics: Record<string, Record<string, number>>;
 }
@@ -33,23 +34,28 @@ type Autocannon = (options: { url: string; connections: number; duration: number
 
 const MEMORY_SAMPLE_INTERVAL_MS = 200;
 
-function startMemorySampler(): { stop: () => { maxRssBytes: number; maxHeapUsedBytes: number } } {
-  let maxRssBytes = 0;
-  let maxHeapUsedBytes = 0;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function startMemorySampler(): { stop: () => { medianRssBytes: number; medianHeapUsedBytes: number } } {
+  const rssBytes: number[] = [];
+  const heapUsedBytes: number[] = [];
   const collect = (globalThis as { gc?: () => void }).gc;
   const sample = (): void => {
     collect?.();
     const usage = process.memoryUsage();
-    maxRssBytes = Math.max(maxRssBytes, usage.rss);
-    maxHeapUsedBytes = Math.max(maxHeapUsedBytes, usage.heapUsed);
+    rssBytes.push(usage.rss);
+    heapUsedBytes.push(usage.heapUsed);
   };
   const enabled = process.env.HERD_BENCH_SAMPLE_MEMORY === '1';
   const timer = enabled ? setInterval(sample, MEMORY_SAMPLE_INTERVAL_MS) : undefined;
   return {
     stop: () => {
       clearInterval(timer);
-      if (!enabled) sample();
-      return { maxRssBytes, maxHeapUsedBytes };
+      if (rssBytes.length === 0) sample();
+      return { medianRssBytes: median(rssBytes), medianHeapUsedBytes: median(heapUsedBytes) };
     },
   };
 }
