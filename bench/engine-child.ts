@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScript } from '../engine/index.ts';
+import type { Sample, SampleListener } from '../engine/index.ts';
 
 /** Figures of one child run, printed as its single JSON line. */
 export interface ChildResult {
@@ -22,6 +23,28 @@ export interface ChildResult {
   medianHeapUsedBytes: number;
   /** The run's `--summary-export` metrics (engine runs only). */
   metrics: Record<string, Record<string, number>>;
+  /** herd_schedule_lag of the starts after HERD_BENCH_STEADY_AFTER_MS from the first start, in ms. */
+  steadyLagMs: { p50: number; p99: number; max: number; count: number };
+}
+
+/** Keeps the herd_schedule_lag values of starts that come `steadyAfterMs` or more after the first start. */
+class SteadyLagRecorder implements SampleListener {
+  private firstTimeMs: number | undefined;
+  private readonly valuesMs: number[] = [];
+
+  constructor(private readonly steadyAfterMs: number) {}
+
+  onSample(sample: Sample): void {
+    if (sample.metric.name !== 'herd_schedule_lag') return;
+    this.firstTimeMs ??= sample.timeMs;
+    if (sample.timeMs - this.firstTimeMs >= this.steadyAfterMs) this.valuesMs.push(sample.value);
+  }
+
+  summarize(): ChildResult['steadyLagMs'] {
+    const sorted = Float64Array.from(this.valuesMs).sort();
+    const at = (fraction: number): number => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
+    return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, count: sorted.length };
+  }
 }
 
 interface AutocannonResult {
@@ -65,17 +88,21 @@ async function runEngine(scriptPath: string, pairs: string[]): Promise<ChildResu
   const directory = mkdtempSync(path.join(tmpdir(), 'herd-bench-'));
   const exportPath = path.join(directory, 'summary.json');
   let output = '';
+  const steadyAfterMs = Number(process.env.HERD_BENCH_STEADY_AFTER_MS ?? 0);
+  const steadyLag = new SteadyLagRecorder(steadyAfterMs);
+  // A listener makes the engine build a sample object per metric value, so runs that need none get none.
+  const listeners = steadyAfterMs > 0 ? [steadyLag] : [];
   const sampler = startMemorySampler();
   const cpuBefore = process.cpuUsage();
   const startedAtMs = performance.now();
   try {
-    await runScript({ scriptPath, env, quiet: true, summaryExport: exportPath, writeStdout: (text) => (output += text), writeStderr: (text) => (output += text) });
+    await runScript({ scriptPath, env, quiet: true, summaryExport: exportPath, listeners, writeStdout: (text) => (output += text), writeStderr: (text) => (output += text) });
     const wallMs = performance.now() - startedAtMs;
     const cpu = process.cpuUsage(cpuBefore);
     const memory = sampler.stop();
     const metrics = (JSON.parse(readFileSync(exportPath, 'utf8')) as { metrics: ChildResult['metrics'] }).metrics;
     if (output.includes('level=error')) process.stderr.write(output);
-    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: metrics.http_reqs?.count ?? 0, ...memory, metrics };
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: metrics.http_reqs?.count ?? 0, ...memory, metrics, steadyLagMs: steadyLag.summarize() };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -91,7 +118,7 @@ async function runAutocannon(url: string, connections: number, durationSeconds: 
   const wallMs = performance.now() - startedAtMs;
   const cpu = process.cpuUsage(cpuBefore);
   if (result.errors > 0 || result.non2xx > 0) process.stderr.write(`autocannon: ${result.errors} errors, ${result.non2xx} non-2xx responses\n`);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: result.requests.total, ...sampler.stop(), metrics: {} };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, requests: result.requests.total, ...sampler.stop(), metrics: {}, steadyLagMs: { p50: 0, p99: 0, max: 0, count: 0 } };
 }
 
 const [mode, ...rest] = process.argv.slice(2);

@@ -2,3 +2,4 @@
 export { runScript } from './run-script.ts';
 export type { RunScriptOptions } from './run-script.ts';
 export { ExitCode } from './errors.ts';
+export type { Sample, SampleListener } from './metrics.ts';

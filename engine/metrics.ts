@@ -120,6 +120,9 @@ function createSink(type: MetricType): Sink {
 /** A sub-metric such as `http_req_duration{platform:web}`: the parent's samples whose tags include all of `tags`. */
 export class Submetric {
   readonly sink: Sink;
+  // Listed once, because matches() runs for every sample of the parent metric.
+  private readonly tagNames: string[];
+
   constructor(
     readonly parent: Metric,
     /** `platform:web` in `http_req_duration{platform:web}`. */
@@ -127,6 +130,7 @@ export class Submetric {
     readonly tags: Tags,
   ) {
     this.sink = createSink(parent.type);
+    this.tagNames = Object.keys(tags);
   }
 
   get name(): string {
@@ -134,7 +138,7 @@ export class Submetric {
   }
 
   matches(tags: Tags): boolean {
-    for (const key of Object.keys(this.tags)) if (tags[key] !== this.tags[key]) return false;
+    for (const key of this.tagNames) if (tags[key] !== this.tags[key]) return false;
     return true;
   }
 }

@@ -15,6 +15,7 @@ import { formatProgress, formatRunHeader } from './console-output.ts';
 import { loadScript } from './loader.ts';
 import type { ScriptExports } from './loader.ts';
 import { Logger } from './logger.ts';
+import type { SampleListener } from './metrics.ts';
 import type { Scenario } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { CsvOutput } from './outputs/csv-output.ts';
@@ -50,6 +51,8 @@ export interface RunScriptOptions {
   writeStderr?: (text: string) => void;
   /** Stops the run as Ctrl-C does; the CLI wires SIGINT to it. */
   signal?: AbortSignal;
+  /** More receivers of every sample after aggregation, beside the `--out` files; bench/engine-child.ts uses one. */
+  listeners?: SampleListener[];
 }
 
 /** Builds the context of setup or teardown: VU id 0, no scenario, the phase's own group. */
@@ -207,7 +210,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   checkExecFunctions(engineOptions.scenarios, exports);
   const thresholds = options.noThresholds === true ? [] : bindThresholds(engineOptions.thresholds, run.registry);
   const outputs = openOutputs(options.outputs ?? [], thresholds, run);
-  run.registry.listeners.push(...outputs);
+  run.registry.listeners.push(...outputs, ...(options.listeners ?? []));
 
   const outputNames = outputs.map((output) => `${output instanceof CsvOutput ? 'csv' : 'json'} (${output.filePath})`);
   stdout(formatRunHeader(path.basename(options.scriptPath), outputNames, engineOptions.scenarios));
