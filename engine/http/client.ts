@@ -130,6 +130,17 @@ export class VuConnectionPool {
     idle.push(connection);
   }
 
+  /**
+   * Destroys a connection whose exchange failed on the network, timed out or was interrupted. Its
+   * request may still sit in the connection's queue (a timeout before the socket connected), and a
+   * later request of the VU must not wait behind it.
+   */
+  discard(connection: VuConnection): void {
+    if (!this.all.delete(connection)) return;
+    // As in close(), the connection is out of the pool whatever destroy() reports.
+    void Promise.allSettled([connection.client.destroy()]);
+  }
+
   /** Closes every connection at once; exchanges still running on them fail. */
   async close(): Promise<void> {
     const closing = [...this.all].map((connection) => connection.client.destroy());
@@ -249,7 +260,8 @@ class WireExchange implements Dispatcher.DispatchHandler {
     response.bytesReceived = this.headerBytes + this.bodyBytes;
     const statusCode = errorCodeForStatus(response.status);
     response.failure = failure ?? (statusCode > 0 ? { message: '', code: statusCode } : undefined);
-    this.pool.release(this.request.url.origin, this.connection);
+    if (failure === undefined) this.pool.release(this.request.url.origin, this.connection);
+    else this.pool.discard(this.connection);
     this.resolve(response);
   }
 

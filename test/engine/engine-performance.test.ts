@@ -178,3 +178,25 @@ test('csv rows match with shared tags', async () => {
   assert.equal(rows[0], 'http_reqs,1700000000,1.000000,,,,,,,"a,b",,default,,,,,,custom=x%20y,');
   assert.equal(rows[2], 'http_reqs,1700000001,1.000000,,,,,,,c,,default,,,,,,,');
 });
+
+test('request after timeout gets fresh connection', async () => {
+  const script = writeScript(`
+    import http from 'k6/http';
+    import { check } from 'k6';
+    export const options = { vus: 1, iterations: 1 };
+    export default async function () {
+      const slow = await http.asyncRequest('GET', __ENV.TARGET + '/slow?delay=4000', null, { timeout: '100ms' });
+      const next = await http.asyncRequest('GET', __ENV.TARGET + '/x');
+      check(slow, { 'slow timed out': (r) => r.error_code === 1050 });
+      check(next, { 'next answered': (r) => r.status === 200 });
+    }
+  `);
+  const startedAtMs = Date.now();
+
+  const result = await runCaptured({ scriptPath: script, env: { TARGET: server.url } });
+
+  assert.equal(result.exitCode, 0);
+  assert.match(result.stdout, /✓ slow timed out/);
+  assert.match(result.stdout, /✓ next answered/);
+  assert.ok(Date.now() - startedAtMs < 3000, 'the second request waited for the timed-out one');
+});
