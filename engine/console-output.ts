@@ -2,6 +2,7 @@
 import { formatOptionDuration } from './duration.ts';
 import type { ScenarioState } from './context.ts';
 import type { Scenario } from './options.ts';
+import type { ArrivalRates, ResponseOutcomeCounter } from './progress-counters.ts';
 
 function formatRatePerUnit(rate: number, timeUnitMs: number): string {
   const unit = timeUnitMs === 1000 ? 's' : formatOptionDuration(timeUnitMs);
@@ -103,20 +104,40 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
-/** Builds the live progress block: a totals line and one bar per scenario, as k6 draws them. */
-export function formatProgress(elapsedMs: number, vusAllocated: number, scenarios: readonly ScenarioState[]): string {
+/** Figures the herd progress adds to k6's block: HTTP outcomes so far and arrival rates in the last interval. */
+export interface HerdProgress {
+  responses: ResponseOutcomeCounter;
+  arrivalRates: ReadonlyMap<string, ArrivalRates>;
+}
+
+function formatShare(part: number, total: number): string {
+  return total === 0 ? '0.0 %' : `${((part / total) * 100).toFixed(1)} %`;
+}
+
+/**
+ * Builds the live progress block: a totals line and one bar per scenario, as k6 draws them, plus
+ * the 5xx share and, for arrival-rate scenarios, planned against started arrivals per second.
+ */
+export function formatProgress(elapsedMs: number, vusAllocated: number, scenarios: readonly ScenarioState[], herd?: HerdProgress): string {
   const active = scenarios.reduce((sum, scenario) => sum + scenario.activeVUs, 0);
   const completed = scenarios.reduce((sum, scenario) => sum + scenario.iterationsCompleted, 0);
   const interrupted = scenarios.reduce((sum, scenario) => sum + scenario.iterationsInterrupted, 0);
   const width = Math.max(3, String(vusAllocated).length);
   const nameWidth = Math.max(...scenarios.map((scenario) => scenario.config.name.length), 4);
-  const lines = [`running (${(elapsedMs / 1000).toFixed(1).padStart(4, '0')}s), ${pad(active, width)}/${pad(vusAllocated, width)} VUs, ${completed} complete and ${interrupted} interrupted iterations`];
+  let totals = `running (${(elapsedMs / 1000).toFixed(1).padStart(4, '0')}s), ${pad(active, width)}/${pad(vusAllocated, width)} VUs, ${completed} complete and ${interrupted} interrupted iterations`;
+  if (herd !== undefined) {
+    const { requests, serverErrors, connectionFailures } = herd.responses;
+    totals += `; ${requests} requests, 5xx ${formatShare(serverErrors, requests)}, failed to connect ${formatShare(connectionFailures, requests)}`;
+  }
+  const lines = [totals];
   for (const scenario of scenarios) {
     const percent = Math.floor(scenario.progress() * 100);
     const filled = Math.round(scenario.progress() * 40);
     const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${'-'.repeat(40 - filled)}`;
     const dropped = scenario.iterationsDropped > 0 ? `, ${scenario.iterationsDropped} dropped` : '';
-    lines.push(`${scenario.config.name.padEnd(nameWidth)} [${bar}] ${String(percent).padStart(3)}% ${pad(scenario.activeVUs, 2)}/${pad(scenario.allocatedVUs, 2)} VUs, ${scenario.iterationsCompleted} complete${dropped}`);
+    const rates = herd?.arrivalRates.get(scenario.config.name);
+    const arrivals = rates === undefined ? '' : `, arrivals/s ${rates.startedPerSecond.toFixed(0)} of ${rates.plannedPerSecond.toFixed(0)} planned`;
+    lines.push(`${scenario.config.name.padEnd(nameWidth)} [${bar}] ${String(percent).padStart(3)}% ${pad(scenario.activeVUs, 2)}/${pad(scenario.allocatedVUs, 2)} VUs, ${scenario.iterationsCompleted} complete${dropped}${arrivals}`);
   }
   return lines.join('\n');
 }

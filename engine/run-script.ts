@@ -12,6 +12,7 @@ import { runArrivalRate } from './executors/arrival-rate.ts';
 import { runConstantVus, runIterations, runRampingVus } from './executors/closed-model.ts';
 import { ScenarioRunner, waitUntil } from './executors/scenario-runner.ts';
 import { formatProgress, formatRunHeader } from './console-output.ts';
+import { ArrivalRateTracker, ResponseOutcomeCounter } from './progress-counters.ts';
 import { loadScript } from './loader.ts';
 import type { ScriptExports } from './loader.ts';
 import { Logger } from './logger.ts';
@@ -166,6 +167,9 @@ function writeSummaryFile(run: TestRun, filePath: string, text: string | Buffer)
 /** Starts the once-a-second work: vus and vus_max samples, abortOnFail checks and the progress line. */
 function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolean, stderr: (text: string) => void): () => void {
   let lastProgressLines = 0;
+  const responses = new ResponseOutcomeCounter();
+  const arrivalRates = new ArrivalRateTracker();
+  if (showProgress) run.registry.listeners.push(responses);
   const sampleVus = (): void => {
     run.registry.add(run.builtin.vus, run.activeVUs, {});
     run.registry.add(run.builtin.vusMax, run.vusAllocated, {});
@@ -179,7 +183,7 @@ function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolea
       run.stop({ message: `thresholds with abortOnFail were crossed: ${abortable.filter((t) => !t.ok).map((t) => `${t.metricKey} ${t.source}`).join(', ')}`, exitCode: ExitCode.thresholdsCrossed });
     }
     if (showProgress) {
-      const block = formatProgress(elapsedMs, run.vusAllocated, run.scenarios);
+      const block = formatProgress(elapsedMs, run.vusAllocated, run.scenarios, { responses, arrivalRates: arrivalRates.measure(run.scenarios, Date.now()) });
       stderr(`${lastProgressLines > 0 ? `\x1b[${lastProgressLines}A\x1b[J` : ''}${block}\n`);
       lastProgressLines = block.split('\n').length;
     }
