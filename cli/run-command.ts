@@ -16,6 +16,10 @@ Runs a k6 script on the built-in engine. Flags follow \`k6 run\`.
   -q, --quiet                no progress line
       --no-thresholds        do not evaluate thresholds
       --no-summary           no end-of-test summary and no handleSummary call
+      --execution-segment FROM:TO
+                             run only this share of every arrival-rate schedule, such as 1/3:2/3
+      --execution-segment-sequence 0,A,B,…,1
+                             all segments the test is split into (default: 0, FROM, TO, 1)
 
 Exit status: 0, 99 when a threshold is crossed, 104 for invalid options,
 105 after Ctrl-C, 107 for a script error, 108 after exec.test.abort().`;
@@ -52,6 +56,8 @@ function parseFlags(args: string[]) {
         quiet: { type: 'boolean', short: 'q', default: false },
         'no-thresholds': { type: 'boolean', default: false },
         'no-summary': { type: 'boolean', default: false },
+        'execution-segment': { type: 'string' },
+        'execution-segment-sequence': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,6 +100,8 @@ export async function runCommand(args: string[]): Promise<number> {
       noThresholds: values['no-thresholds'],
       noSummary: values['no-summary'],
       signal: stopController.signal,
+      executionSegment: values['execution-segment'],
+      executionSegmentSequence: values['execution-segment-sequence'],
     });
     return exitCode;
   } finally {

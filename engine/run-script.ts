@@ -27,6 +27,7 @@ import { warnIfScheduleLags } from './schedule-lag.ts';
 import { TestRun } from './test-run.ts';
 import { bindThresholds, evaluateThresholds } from './thresholds.ts';
 import type { Threshold } from './thresholds.ts';
+import { parseExecutionSegment, type ExecutionSegment } from './execution-segment.ts';
 
 /** Options of `runScript`, mirroring the flags of `herd run` (and of `k6 run`). */
 export interface RunScriptOptions {
@@ -54,6 +55,27 @@ export interface RunScriptOptions {
   signal?: AbortSignal;
   /** More receivers of every sample after aggregation, beside the `--out` files; bench/engine-child.ts uses one. */
   listeners?: SampleListener[];
+  /** `--execution-segment`, such as `1/3:2/3`: run only that share of every arrival-rate schedule. */
+  executionSegment?: string;
+  /** `--execution-segment-sequence`, such as `0,1/3,2/3,1`: all the segments the test is split into. */
+  executionSegmentSequence?: string;
+}
+
+/**
+ * Parses the execution segment flags. Only arrival-rate scenarios can be split for now: their
+ * arrivals are numbered by the schedule, so each segment takes its own and together they run all.
+ */
+function resolveExecutionSegment(options: RunScriptOptions, scenarios: readonly Scenario[]): ExecutionSegment | undefined {
+  if (options.executionSegment === undefined) {
+    if (options.executionSegmentSequence !== undefined) throw invalidConfig('--execution-segment-sequence needs --execution-segment to say which segment this instance runs.');
+    return undefined;
+  }
+  const segment = parseExecutionSegment(options.executionSegment, options.executionSegmentSequence);
+  const closed = scenarios.filter((scenario) => scenario.executor !== 'constant-arrival-rate' && scenario.executor !== 'ramping-arrival-rate');
+  if (closed.length > 0) {
+    throw invalidConfig(`--execution-segment is supported for arrival-rate scenarios only in the built-in engine, but ${closed.map((scenario) => `${scenario.name} (${scenario.executor})`).join(', ')} ${closed.length === 1 ? 'is' : 'are'} not. Run the whole test on one instance, or with k6.`);
+  }
+  return segment;
 }
 
 /** Builds the context of setup or teardown: VU id 0, no scenario, the phase's own group. */
@@ -212,6 +234,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   const engineOptions = resolveOptions(exports.options, { vus: options.vus, durationMs, iterations: options.iterations });
   run.options = engineOptions;
   checkExecFunctions(engineOptions.scenarios, exports);
+  run.executionSegment = resolveExecutionSegment(options, engineOptions.scenarios);
   const thresholds = options.noThresholds === true ? [] : bindThresholds(engineOptions.thresholds, run.registry);
   const outputs = openOutputs(options.outputs ?? [], thresholds, run);
   run.registry.listeners.push(...outputs, ...(options.listeners ?? []));

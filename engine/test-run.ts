@@ -5,6 +5,7 @@ import { Logger } from './logger.ts';
 import { MetricRegistry } from './metrics.ts';
 import type { Metric } from './metrics.ts';
 import type { EngineOptions } from './options.ts';
+import type { ExecutionSegment } from './execution-segment.ts';
 
 /** k6's built-in metrics, defined at the start of every run. */
 export interface BuiltinMetrics {
@@ -84,6 +85,8 @@ export class TestRun {
   /** Directory of the script, against which `open()` resolves relative paths. */
   scriptDirectory = process.cwd();
   environment: Record<string, string> = {};
+  /** The share of every arrival-rate schedule this instance runs (`--execution-segment`); undefined runs all of it. */
+  executionSegment: ExecutionSegment | undefined;
 
   constructor(logger: Logger = new Logger()) {
     this.logger = logger;

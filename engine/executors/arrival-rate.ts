@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { VuState } from '../context.ts';
 import type { ConstantArrivalRateScenario, RampingArrivalRateScenario } from '../options.ts';
 import { constantArrivalOffsetsMs, countOffsets, rampingArrivalOffsetsMs } from '../schedule.ts';
+import { scaleVUsToSegment, selectSegmentOffsets, type ExecutionSegment } from '../execution-segment.ts';
 import type { ScenarioRunner } from './scenario-runner.ts';
 import { waitUntil } from './scenario-runner.ts';
 
@@ -13,12 +14,13 @@ const PASS_BUDGET_MS = 0.5;
 
 type ArrivalRateScenario = ConstantArrivalRateScenario | RampingArrivalRateScenario;
 
-function scheduleOf(config: ArrivalRateScenario): { offsets: () => Iterable<number>; durationMs: number } {
+function scheduleOf(config: ArrivalRateScenario, segment: ExecutionSegment | undefined): { offsets: () => Iterable<number>; durationMs: number } {
+  const inSegment = (offsets: Iterable<number>): Iterable<number> => (segment === undefined ? offsets : selectSegmentOffsets(offsets, segment));
   if (config.executor === 'constant-arrival-rate') {
-    return { offsets: () => constantArrivalOffsetsMs(config.rate, config.timeUnitMs, config.durationMs), durationMs: config.durationMs };
+    return { offsets: () => inSegment(constantArrivalOffsetsMs(config.rate, config.timeUnitMs, config.durationMs)), durationMs: config.durationMs };
   }
   const durationMs = config.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
-  return { offsets: () => rampingArrivalOffsetsMs(config.startRate, config.timeUnitMs, config.stages), durationMs };
+  return { offsets: () => inSegment(rampingArrivalOffsetsMs(config.startRate, config.timeUnitMs, config.stages)), durationMs };
 }
 
 /**
@@ -76,11 +78,14 @@ export function runOnSchedule(originMs: number, offsetsMs: Iterable<number>, sig
  */
 export async function runArrivalRate(runner: ScenarioRunner, config: ArrivalRateScenario): Promise<void> {
   const { run, state } = runner;
-  const schedule = scheduleOf(config);
+  const segment = run.executionSegment;
+  const schedule = scheduleOf(config, segment);
   state.plannedIterations = countOffsets(schedule.offsets());
+  const preAllocatedVUs = segment === undefined ? config.preAllocatedVUs : scaleVUsToSegment(config.preAllocatedVUs, segment);
+  const maxVUs = segment === undefined ? config.maxVUs : scaleVUsToSegment(config.maxVUs, segment);
   const allVus: VuState[] = [];
   const freeVus: VuState[] = [];
-  for (let i = 0; i < config.preAllocatedVUs; i++) {
+  for (let i = 0; i < preAllocatedVUs; i++) {
     const vu = runner.newVu();
     allVus.push(vu);
     freeVus.push(vu);
@@ -101,12 +106,12 @@ export async function runArrivalRate(runner: ScenarioRunner, config: ArrivalRate
     const vu = freeVus.pop();
     if (vu === undefined) {
       runner.dropIteration();
-      if (allVus.length < config.maxVUs) {
+      if (allVus.length < maxVUs) {
         const added = runner.newVu();
         allVus.push(added);
         freeVus.push(added);
       } else {
-        run.logger.once(`insufficient-vus:${config.name}`, 'warning', `Insufficient VUs, reached ${config.maxVUs} active VUs and cannot initialize more`, {
+        run.logger.once(`insufficient-vus:${config.name}`, 'warning', `Insufficient VUs, reached ${maxVUs} active VUs and cannot initialize more`, {
           executor: config.executor,
           scenario: config.name,
         });
