@@ -2,7 +2,7 @@
 //
 //   node --import tsx bench/plan.bench.ts [--repeat 20]
 //
-// Plans the story's event (50,000 users, 99 % within 60 s, 70 % mobile / 30 % web) twice: as
+// Plans the live event (50,000 users, 99 % within 60 s, 70 % mobile / 30 % web) twice: as
 // stages only, and as the whole `herd plan` report. Then plans the same curve at 10⁹ users,
 // which must take under a second. Prints the median and the slowest of the repeats.
 import { fileURLToPath } from 'node:url';

@@ -34,7 +34,7 @@ test('more memory holds more VUs', () => {
   assert.ok(Math.abs(large.vus - small.vus - expectedExtraVUs) <= 1, `${large.vus - small.vus} vs ${expectedExtraVUs}`);
 });
 
-test('request rate decides parallelism for the story', () => {
+test('request rate decides live-event parallelism', () => {
   const capacity = computeRunnerCapacity(2, 4 * 2 ** 30);
   const choice = chooseParallelism({ requestsPerSecond: 92_000, vus: 2_100 }, capacity);
 

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { formatBytes, formatDurationMs, textSummary } from '../../lib/report/text-summary.ts';
 import type { SummaryData, SummaryMetric } from '../../lib/report/text-summary.ts';
 
 // Outputs measured with k6 v0.49; the tests that compare against them skip where they are absent.
-const referenceDir = process.env.K6_REFERENCE_DIR ?? '/work/shared/k6-reference';
+// They sit in the shared folder beside the repository, as on developers' machines and in CI.
+const referenceDir = process.env.K6_REFERENCE_DIR ?? fileURLToPath(new URL('../../../shared/k6-reference', import.meta.url));
 const skipWithoutReference = existsSync(referenceDir) ? false : `k6 reference outputs not found in ${referenceDir}`;
 
 /** Turns a `--summary-export` metric (flat values, `true` = crossed) into the handleSummary shape. */
