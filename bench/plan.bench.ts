@@ -44,7 +44,7 @@ const { values } = parseArgs({ options: { repeat: { type: 'string', default: '20
 const repeat = Math.max(1, Number(values.repeat));
 
 const story = measure(repeat, () => planPlatforms(50_000));
-console.log(`story stages (50,000 users, 1 % shape error): median ${story.medianMs.toFixed(1)} ms, max ${story.maxMs.toFixed(1)} ms; ${describePlans(story.result)}`);
+console.log(`live-event stages (50,000 users, 1 % shape error): median ${story.medianMs.toFixed(1)} ms, max ${story.maxMs.toFixed(1)} ms; ${describePlans(story.result)}`);
 
 const eventPath = fileURLToPath(new URL('../scenarios/live-event.yaml', import.meta.url));
 const event = loadEvent(eventPath);
