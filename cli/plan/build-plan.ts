@@ -16,6 +16,7 @@ import { planStages, plannedIntegralBy, sizeVUs, splitCurveByShare } from '../..
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
 import type { FleetReport, PlanReport, PlatformPlanReport, RunPrediction, TimelineSecond, TotalPlanReport } from './types.ts';
+import { predictRunFluid } from '../../lib/capacity/fluid-run.ts';
 
 /** Settings of `buildPlanReport`. */
 export interface PlanSettings {
@@ -64,6 +65,11 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
 
   const timeline = buildTimeline(platforms, curves);
   const runPrediction = predictRun(timeline, event, settings.profile, servers);
+  const fluidRunPrediction = predictRunFluid(
+    platforms.map((platform) => ({ name: platform.name, curve: curves[platform.name], bundle: event.platforms[platform.name].bundle })),
+    settings.profile,
+    servers,
+  );
 
   return {
     schemaVersion: 1,
@@ -74,6 +80,7 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
     fleet,
     prediction,
     runPrediction,
+    fluidRunPrediction,
     timeline,
     notes: [
       'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',

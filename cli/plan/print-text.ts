@@ -83,6 +83,8 @@ function fleetLines(report: PlanReport): string[] {
   lines.push(
     `  over the whole run, second by second (an estimate): ${formatPercent(report.runPrediction.admittedShare)} of users admitted, ` +
       `${formatPercent(report.runPrediction.rejectedShare)} of requests get 503`,
+    `  over the whole run, fluid model (backlog carried over, requests sent wave by wave, users give up after a failed essential request): ` +
+      `${formatPercent(report.fluidRunPrediction.admittedShare)} of users admitted, ${formatPercent(report.fluidRunPrediction.rejectedShare)} of requests get 503`,
   );
   for (const platform of prediction.platforms) {
     lines.push(

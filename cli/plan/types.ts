@@ -2,6 +2,7 @@
 import type { ArrivalDescription } from '../../lib/arrival/index.ts';
 import type { TargetPrediction } from '../../lib/capacity/index.ts';
 import type { StagePlan } from '../../lib/stages/index.ts';
+import type { FluidRunPrediction } from '../../lib/capacity/fluid-run.ts';
 
 /** One platform's part of the plan. */
 export interface PlatformPlanReport {
@@ -108,6 +109,8 @@ export interface PlanReport {
   /** Expected measurements at the peak of a run against the reference target with `fleet.servers` servers. */
   prediction: TargetPrediction;
   runPrediction: RunPrediction;
+  /** The fluid model of the run: the queue's backlog carried over, requests sent wave by wave, users giving up after a failed essential request. */
+  fluidRunPrediction: FluidRunPrediction;
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];
   notes: string[];
