@@ -1,7 +1,6 @@
 // `--out csv=FILE`: one row per sample in k6's column layout; tags outside the standard columns go to extra_tags.
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
 import type { Sample, SampleListener, Tags } from '../metrics.ts';
+import { LineWriter } from './line-writer.ts';
 
 /** k6's CSV columns between metric_value and extra_tags, each a system tag of the same name. */
 export const CSV_TAG_COLUMNS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];
@@ -9,7 +8,6 @@ export const CSV_TAG_COLUMNS = ['check', 'error', 'error_code', 'expected_respon
 export const CSV_HEADER = ['metric_name', 'timestamp', 'metric_value', ...CSV_TAG_COLUMNS, 'extra_tags', 'metadata'].join(',');
 
 const STANDARD = new Set(CSV_TAG_COLUMNS);
-const FLUSH_ROWS = 512;
 
 function quote(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -35,24 +33,23 @@ export function formatCsvRow(sample: Sample, tagColumns = formatCsvTagColumns(sa
 
 /** Writes samples to a CSV file in batches. */
 export class CsvOutput implements SampleListener {
-  private readonly stream: WriteStream;
-  private buffer: string[] = [];
+  private readonly writer: LineWriter;
   private lastTags: Tags | undefined;
   private lastTagColumns = '';
-
-  /** The first write error; once set, further rows are dropped and the run goes on. */
-  writeError: Error | undefined;
 
   constructor(
     readonly filePath: string,
     onError: (error: Error) => void,
   ) {
-    this.stream = createWriteStream(filePath);
-    this.stream.on('error', (error) => {
-      if (this.writeError === undefined) onError(error);
-      this.writeError ??= error;
-    });
-    this.stream.write(`${CSV_HEADER}\n`);
+    this.writer = new LineWriter(filePath, onError);
+    // The header goes out at once, so an unwritable file is reported while the run is young.
+    this.writer.writeLine(CSV_HEADER);
+    this.writer.flush();
+  }
+
+  /** The first write error; once set, further rows are dropped and the run goes on. */
+  get writeError(): Error | undefined {
+    return this.writer.writeError;
   }
 
   onSample(sample: Sample): void {
@@ -61,25 +58,15 @@ export class CsvOutput implements SampleListener {
       this.lastTags = sample.tags;
       this.lastTagColumns = formatCsvTagColumns(sample.tags);
     }
-    this.buffer.push(formatCsvRow(sample, this.lastTagColumns));
-    if (this.buffer.length >= FLUSH_ROWS) this.flush();
+    this.writer.writeLine(formatCsvRow(sample, this.lastTagColumns));
   }
 
   flush(): void {
-    if (this.writeError !== undefined) this.buffer = [];
-    if (this.buffer.length === 0) return;
-    this.stream.write(`${this.buffer.join('\n')}\n`);
-    this.buffer = [];
+    this.writer.flush();
   }
 
   /** Flushes and closes the file; resolves once the data is on disk. */
   close(): Promise<void> {
-    this.flush();
-    if (this.writeError !== undefined || this.stream.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      // A failed final write is reported through the error listener; the run still ends normally.
-      this.stream.once('error', () => resolve());
-      this.stream.end(resolve);
-    });
+    return this.writer.close();
   }
 }

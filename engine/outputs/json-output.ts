@@ -1,10 +1,7 @@
 // `--out json=FILE`: k6's JSON lines, a `Metric` declaration before a metric's first `Point`.
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
 import type { Metric, Sample, SampleListener, Tags } from '../metrics.ts';
 import type { Threshold } from '../thresholds.ts';
-
-const FLUSH_LINES = 512;
+import { LineWriter } from './line-writer.ts';
 
 function sortedTags(tags: Tags): Tags {
   const sorted: Tags = {};
@@ -22,27 +19,24 @@ export function formatRfc3339Nano(timeMs: number): string {
 
 /** Writes samples as k6 JSON lines in batches. */
 export class JsonOutput implements SampleListener {
-  private readonly stream: WriteStream;
+  private readonly writer: LineWriter;
   private readonly declared = new Set<Metric>();
-  private buffer: string[] = [];
   private lastTags: Tags | undefined;
   private lastTagsJson = '';
   private lastTimeMs = NaN;
   private lastTimeJson = '';
-
-  /** The first write error; once set, further lines are dropped and the run goes on. */
-  writeError: Error | undefined;
 
   constructor(
     readonly filePath: string,
     private readonly thresholds: readonly Threshold[],
     onError: (error: Error) => void,
   ) {
-    this.stream = createWriteStream(filePath);
-    this.stream.on('error', (error) => {
-      if (this.writeError === undefined) onError(error);
-      this.writeError ??= error;
-    });
+    this.writer = new LineWriter(filePath, onError);
+  }
+
+  /** The first write error; once set, further lines are dropped and the run goes on. */
+  get writeError(): Error | undefined {
+    return this.writer.writeError;
   }
 
   private declaration(metric: Metric): string {
@@ -54,7 +48,7 @@ export class JsonOutput implements SampleListener {
   onSample(sample: Sample): void {
     if (!this.declared.has(sample.metric)) {
       this.declared.add(sample.metric);
-      this.buffer.push(this.declaration(sample.metric));
+      this.writer.writeLine(this.declaration(sample.metric));
     }
     // The samples of one request share one tags object and one time and arrive in a row, so both are formatted once.
     if (sample.tags !== this.lastTags) {
@@ -66,24 +60,15 @@ export class JsonOutput implements SampleListener {
       this.lastTimeJson = JSON.stringify(formatRfc3339Nano(sample.timeMs));
     }
     // The same text JSON.stringify gives for { metric, type, data: { time, value, tags } }.
-    this.buffer.push(`{"metric":${JSON.stringify(sample.metric.name)},"type":"Point","data":{"time":${this.lastTimeJson},"value":${JSON.stringify(sample.value)},"tags":${this.lastTagsJson}}}`);
-    if (this.buffer.length >= FLUSH_LINES) this.flush();
+    this.writer.writeLine(`{"metric":${JSON.stringify(sample.metric.name)},"type":"Point","data":{"time":${this.lastTimeJson},"value":${JSON.stringify(sample.value)},"tags":${this.lastTagsJson}}}`);
   }
 
   flush(): void {
-    if (this.writeError !== undefined) this.buffer = [];
-    if (this.buffer.length === 0) return;
-    this.stream.write(`${this.buffer.join('\n')}\n`);
-    this.buffer = [];
+    this.writer.flush();
   }
 
+  /** Flushes and closes the file; resolves once the data is on disk. */
   close(): Promise<void> {
-    this.flush();
-    if (this.writeError !== undefined || this.stream.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      // A failed final write is reported through the error listener; the run still ends normally.
-      this.stream.once('error', () => resolve());
-      this.stream.end(resolve);
-    });
+    return this.writer.close();
   }
 }
