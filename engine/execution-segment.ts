@@ -10,9 +10,8 @@ interface Fraction {
 
 /**
  * The slice of the schedule this instance runs. Arrival k (0-based, in schedule order) belongs to
- * it when `k mod cycleLength` is in [startSlot, endSlot): the cycle is the least common denominator
- * of the sequence, so every segment of the sequence owns whole slots and each arrival goes to
- * exactly one segment.
+ * it when `k mod cycleLength` is in [startSlot, endSlot). The cycle is the least common denominator
+ * of the sequence, so every segment owns whole slots and each arrival goes to exactly one segment.
  */
 export interface ExecutionSegment {
   cycleLength: number;

@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { HerdUserError } from '../../lib/user-error.ts';
 
-/** Which program runs the built script: a real k6 binary, or the built-in engine. */
+/** The program that runs the built script: a real k6 binary, or the built-in engine. */
 export interface EngineChoice {
   kind: 'k6' | 'builtin';
   /** Executable to spawn; for the built-in engine, Node itself. */

@@ -13,9 +13,9 @@ export interface RunInfo {
   startedAtUtc: string;
   endedAtUtc: string | null;
   exitCode: number | null;
-  /** Why the run ended early, when it did (a signal, a crashed engine). */
+  /** Reason the run ended early, when it did (a signal, a crashed engine). */
   interruption?: string;
-  /** What the database gate measured before the run, when the gate ran. */
+  /** Database gate measurements from before the run, when the gate ran. */
   gateBaseline?: unknown;
 }
 

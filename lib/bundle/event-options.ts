@@ -84,7 +84,7 @@ export function buildEventOptions(event: LoadedEvent, settings: EventOptionsSett
       timeUnit: plan.timeUnit,
       stages: plan.stages,
       // A dropped iteration is a user the generator failed to send, which hides the target's
-      // behaviour; k6 drops an arrival whenever no VU is free while it grows the pool, so the
+      // behaviour. k6 drops an arrival whenever no VU is free while it grows the pool, so the
       // whole pool for an overloaded target is allocated up front.
       preAllocatedVUs: vus.maxVUs,
       maxVUs: vus.maxVUs,

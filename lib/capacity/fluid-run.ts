@@ -5,11 +5,11 @@ import type { ArrivalCurve } from '../arrival/types.ts';
 import type { BundleFile, RequestStep } from '../event/types.ts';
 import { classifyRoute, meanServiceTimeMs, type TargetProfile } from '../../target/profiles.ts';
 
-/** What the fluid model expects a run to measure. */
+/** The figures the fluid model expects a run to measure. */
 export interface FluidRunPrediction {
   /** Share of all users who got every essential response. */
   admittedShare: number;
-  /** Share of requests sent that the proxy answered with 503. */
+  /** Share of requests sent that the proxy rejected with 503. */
   rejectedShare: number;
   requestsSent: number;
   admittedShareByPlatform: Record<string, number>;
@@ -17,13 +17,13 @@ export interface FluidRunPrediction {
   meanTimeToAdmitSeconds: number;
 }
 
-/** Requests a user sends together; the next wave starts when all of them have answered. */
+/** Requests a user sends together. The next wave starts when all of them have returned. */
 interface Wave {
   requests: number;
   essentialRequests: number;
   /** Mean worker time of the wave's requests, in seconds. */
   meanServiceSeconds: number;
-  /** Longest mean worker time in the wave: the wave ends with its slowest request. */
+  /** Maximum mean worker time in the wave, because the wave ends with its slowest request. */
   slowestServiceSeconds: number;
 }
 
@@ -63,7 +63,7 @@ interface Cohort {
 /**
  * Simulates the run in steps of `stepSeconds`. The queue is a fluid of work: V(t), the wait a
  * request joining now would have, grows by (work offered / workers) − elapsed time. A request that
- * joins while V ≥ the queue timeout is answered 503 after the timeout; otherwise it waits V and is
+ * joins while V ≥ the queue timeout gets a 503 after the timeout. Otherwise it waits V and is
  * served. When the queue is full, workers admit exactly their capacity and the rest is rejected.
  */
 export function predictRunFluid(
@@ -122,7 +122,7 @@ export function predictRunFluid(
       totals.rejected += cohort.users * wave.requests * (1 - admittedFraction);
       const survivors = cohort.users * Math.pow(admittedFraction, wave.essentialRequests);
       if (survivors <= 0) continue;
-      // A non-essential 503 still holds the wave until the timeout.
+      // A non-essential 503 keeps the wave open until the timeout.
       const waveSeconds = admittedFraction < 1 && wave.requests > wave.essentialRequests ? Math.max(timeoutSeconds, joinWaitSeconds + wave.slowestServiceSeconds) : joinWaitSeconds + wave.slowestServiceSeconds;
       const doneAtSeconds = nowSeconds + Math.max(stepSeconds, waveSeconds);
       if (cohort.nextWave + 1 >= waves.length) {
