@@ -18,7 +18,7 @@ const usage = `Usage: herd herd-test [event.yaml] [options]
 Plans, builds and runs an event against a target, then writes results/<UTC time>-<event>/.
 
 Options:
-  --scale F           multiply the event's user count by F (default 1; make herd-test uses 0.02)
+  --scale F           multiply the event's user count by F (default 1; make herd-test uses 0.04)
   --target URL        send the load to this base URL instead of starting the reference backend
   --profile NAME      reference backend profile: legacy or high-concurrency (default legacy)
   --servers N         reference backend servers, 17 workers each in the legacy profile (default 1)
@@ -164,7 +164,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const scriptPath = join(outDir, `${scenarioName}.js`);
 
   const planStatus = runHerdStep(['plan', options.eventPath, '--scale', String(options.scale), '--servers', String(options.servers), '--profile', options.profile,
-    ...(options.workersPerServer === undefined ? [] : ['--concurrency-per-server', String(options.workersPerServer)]), '--no-chart', '--json', join(runDir, 'plan.json')]);
+    ...(options.workersPerServer === undefined ? [] : ['--concurrency-per-server', String(options.workersPerServer)]),
+    ...(options.queueTimeoutMs === undefined ? [] : ['--queue-timeout-ms', String(options.queueTimeoutMs)]),
+    // The run itself takes far longer than its simulation, so the prediction is always worth having.
+    ...(options.targetUrl === undefined ? ['--simulate'] : []), '--no-chart', '--json', join(runDir, 'plan.json')]);
   if (planStatus !== 0) {
     console.error('herd-test: planning failed, so plan.json is missing; the run goes on.');
   } else if (isRemoteTarget) {

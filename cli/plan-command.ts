@@ -19,7 +19,9 @@ const usage = `Usage: herd plan [event.yaml] [options]
 Plans an event without sending any traffic: the arrival curve, k6 ramping-arrival-rate stages
 and VUs per platform, requests per user, peak users/s and requests/s, requests in flight at the
 peak (Little's law), servers needed, what a fleet sustains before its proxy queue times out,
-and a prediction of a run against the reference target. The event defaults to ${DEFAULT_EVENT}.
+and a prediction of a run against the reference target: the peak as a steady state of its
+proxy queue, and the run simulated request by request (admitted users, 503 share, time to
+admit). The event defaults to ${DEFAULT_EVENT}.
 
 Options:
   --scale F                    multiply the event's user count by F (default 1)
@@ -28,6 +30,9 @@ Options:
   --profile NAME               reference target profile for the prediction: ${Object.keys(profiles).join(' or ')} (default legacy)
   --max-shape-error F          allowed stage shape error as a fraction of the peak rate (default 0.01)
   --max-stages N               stage cap per platform (default 200)
+  --queue-timeout-ms N         the target's proxy queue timeout for the prediction (default: the profile's, 5000)
+  --simulate                   simulate the run against the reference target even above 400,000 requests (about 2.5 µs each)
+  --no-simulate                leave the run simulation out (plan.json then has no prediction)
   --json FILE                  write the plan as JSON (plan.json), with a per-second timeline
   --svg FILE                   write λ(t) and N(t) as an SVG chart
   --what-if                    compare staggered waves, trimmed mobile bundles and more concurrency per server
@@ -94,6 +99,9 @@ function parsePlanFlags(args: string[]): PlanFlags | 'help' {
         profile: { type: 'string' },
         'max-shape-error': { type: 'string' },
         'max-stages': { type: 'string' },
+        'queue-timeout-ms': { type: 'string' },
+        simulate: { type: 'boolean' },
+        'no-simulate': { type: 'boolean' },
         json: { type: 'string' },
         svg: { type: 'string' },
         'what-if': { type: 'boolean' },
@@ -128,8 +136,18 @@ function parsePlanFlags(args: string[]): PlanFlags | 'help' {
   const concurrencyPerServer = readNumber('concurrency-per-server', values['concurrency-per-server'], isWholePositive, 'a whole number of at least 1');
   const maxShapeErrorFraction = readNumber('max-shape-error', values['max-shape-error'], (value) => value > 0 && value < 1, 'a fraction between 0 and 1, such as 0.01');
   const maxStages = readNumber('max-stages', values['max-stages'], (value) => Number.isInteger(value) && value >= 2, 'a whole number of at least 2');
+  const queueTimeoutMs = readNumber('queue-timeout-ms', values['queue-timeout-ms'], isWholePositive, 'a whole number of milliseconds of at least 1');
   const profileName = values.profile ?? 'legacy';
   const profile = profiles[profileName];
+  if (values.simulate === true && values['no-simulate'] === true) {
+    problems.push('--simulate and --no-simulate contradict each other; give one of them');
+  }
+  let simulate: PlanSettings['simulate'] = 'auto';
+  if (values.simulate === true) {
+    simulate = 'always';
+  } else if (values['no-simulate'] === true) {
+    simulate = 'never';
+  }
   if (profile === undefined) {
     problems.push(`--profile must be ${Object.keys(profiles).join(' or ')}, got "${profileName}"`);
   }
@@ -142,7 +160,16 @@ function parsePlanFlags(args: string[]): PlanFlags | 'help' {
 
   return {
     eventPath: positionals[0] ?? DEFAULT_EVENT,
-    settings: { scale, servers, concurrencyPerServer, maxShapeErrorFraction, maxStages, profile: profile! },
+    settings: {
+      scale,
+      servers,
+      concurrencyPerServer,
+      maxShapeErrorFraction,
+      maxStages,
+      // The target started with these overrides is the one the simulation must model.
+      profile: { ...profile!, ...(concurrencyPerServer === undefined ? {} : { workersPerServer: concurrencyPerServer }), ...(queueTimeoutMs === undefined ? {} : { queueTimeoutMs }) },
+      simulate,
+    },
     jsonPath: values.json,
     svgPath: values.svg,
     whatIf: values['what-if'] === true,

@@ -5,18 +5,17 @@ import {
   estimateBundleTiming,
   expectedLatencyMsOf,
   listRequests,
-  predictAdmissionAtLoad,
   predictAgainstTarget,
   predictProxyQueue,
   sustainableRequestsPerSecond,
 } from '../../lib/capacity/index.ts';
 import type { LoadedEvent } from '../../lib/event/index.ts';
 import { estimateOverloadedBundleSeconds } from '../../lib/bundle/steps.ts';
-import { planStages, plannedIntegralBy, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
+import { planStages, plannedIntegralBy, plannedStartSeconds, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
-import type { FleetReport, PlanReport, PlatformPlanReport, RunPrediction, TimelineSecond, TotalPlanReport } from './types.ts';
-import { predictRunFluid } from '../../lib/capacity/fluid-run.ts';
+import type { FleetReport, PlanReport, PlatformPlanReport, RunPredictionReport, TimelineSecond, TotalPlanReport } from './types.ts';
+import { simulateRun } from '../../lib/capacity/index.ts';
 
 /** Settings of `buildPlanReport`. */
 export interface PlanSettings {
@@ -34,7 +33,15 @@ export interface PlanSettings {
   maxStages?: number;
   /** VU headroom over Little's law. Default 1.5. */
   headroom?: number;
+  /**
+   * Whether to simulate the run against the reference target: `auto` (the default) simulates when
+   * the run sends at most `SIMULATION_REQUEST_BUDGET` requests, `always` whatever it costs, `never` not at all.
+   */
+  simulate?: 'auto' | 'always' | 'never';
 }
+
+/** Requests up to which `herd plan` simulates the run by default: about a second of simulation. */
+export const SIMULATION_REQUEST_BUDGET = 400_000;
 
 /** Plans an event: stages and VUs per platform, demand, the fleet's sustainable rate and the prediction. */
 export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): PlanReport {
@@ -57,19 +64,17 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   const total = sumPlatforms(platforms, concurrencyPerServer);
   const servers = settings.servers ?? Math.max(1, total.serversNeeded);
   const fleet = describeFleet(platforms, total, servers, settings.servers === undefined ? 'servers-needed' : 'flag', concurrencyPerServer, queueTimeoutSeconds);
-  const prediction = predictAgainstTarget(
+  const peakSteadyState = predictAgainstTarget(
     platforms.map((platform) => ({ name: platform.name, peakUsersPerSecond: platform.peakUsersPerSecond, bundle: event.platforms[platform.name].bundle })),
     settings.profile,
     servers,
   );
 
   const timeline = buildTimeline(platforms, curves);
-  const runPrediction = predictRun(timeline, event, settings.profile, servers);
-  const fluidRunPrediction = predictRunFluid(
-    platforms.map((platform) => ({ name: platform.name, curve: curves[platform.name], bundle: event.platforms[platform.name].bundle })),
-    settings.profile,
-    servers,
-  );
+  const plannedRequests = platforms.reduce((sum, platform) => sum + platform.stages.plannedIterations * platform.requestsPerUser, 0);
+  const simulate = settings.simulate ?? 'auto';
+  const prediction = simulate === 'always' || (simulate === 'auto' && plannedRequests <= SIMULATION_REQUEST_BUDGET) ? predictRun(platforms, event, settings.profile, servers) : undefined;
+  for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
 
   return {
     schemaVersion: 1,
@@ -78,13 +83,15 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
     platforms,
     total,
     fleet,
-    prediction,
-    runPrediction,
-    fluidRunPrediction,
+    ...(prediction === undefined ? {} : { prediction }),
+    peakSteadyState,
     timeline,
     notes: [
       'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',
-      'The fleet figures and the prediction treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
+      'The fleet figures and peakSteadyState treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
+      prediction === undefined
+        ? `The run was not simulated: it sends ${Math.round(plannedRequests)} requests, more than the ${SIMULATION_REQUEST_BUDGET} simulated by default; herd plan --simulate simulates it (about 2.5 µs per request).`
+        : 'prediction simulates the run request by request against the reference target: k6\'s start times, the proxy queue with its timeout, seeded log-normal hold times, and users who stop after a failed essential request.',
     ],
   };
 }
@@ -206,28 +213,15 @@ function buildTimeline(platforms: PlatformPlanReport[], curves: Record<string, A
   return timeline;
 }
 
-/** Fills each second's predicted 503 share and sums the quasi-static prediction over the run. */
-function predictRun(timeline: TimelineSecond[], event: LoadedEvent, profile: TargetProfile, servers: number): RunPrediction {
-  let users = 0;
-  let admittedUsers = 0;
-  let requests = 0;
-  let rejectedRequests = 0;
-  for (const second of timeline) {
-    const platforms = Object.entries(second.curveUsers)
-      .filter(([, arrivals]) => arrivals > 0)
-      .map(([name, arrivals]) => ({ name, peakUsersPerSecond: arrivals, bundle: event.platforms[name].bundle }));
-    if (platforms.length === 0) {
-      continue;
-    }
-    const prediction = predictAdmissionAtLoad(platforms, profile, servers);
-    second.predictedRejectedShare = prediction.rejectedShare;
-    for (const platform of platforms) {
-      const platformRequests = platform.peakUsersPerSecond * countRequests(platform.bundle).requests;
-      users += platform.peakUsersPerSecond;
-      admittedUsers += platform.peakUsersPerSecond * prediction.admittedShareByPlatform[platform.name];
-      requests += platformRequests;
-      rejectedRequests += platformRequests * prediction.rejectedShare;
-    }
-  }
-  return { admittedShare: users > 0 ? admittedUsers / users : 1, rejectedShare: requests > 0 ? rejectedRequests / requests : 0 };
+/** Simulates the planned run against the reference target: what a run with `herd-test` should measure. */
+function predictRun(platforms: PlatformPlanReport[], event: LoadedEvent, profile: TargetProfile, servers: number): RunPredictionReport {
+  const simulation = simulateRun(
+    platforms.map((platform) => ({
+      name: platform.name,
+      startSeconds: plannedStartSeconds(platform.stages).map((seconds) => seconds + platform.stages.startTimeSeconds),
+      bundle: event.platforms[platform.name].bundle,
+    })),
+    { profile, servers },
+  );
+  return { model: 'simulation', profile: profile.name, servers, workers: servers * profile.workersPerServer, queueTimeoutSeconds: profile.queueTimeoutMs / 1000, ...simulation };
 }

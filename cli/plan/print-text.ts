@@ -69,30 +69,28 @@ function arrivalLines(report: PlanReport): string[] {
 }
 
 function fleetLines(report: PlanReport): string[] {
-  const { fleet, prediction } = report;
+  const { fleet, peakSteadyState: peak, prediction } = report;
   const source = fleet.serversSource === 'flag' ? '--servers' : 'the servers needed; set --servers to change';
   const lines = [
-    `fleet: ${formatNumber(fleet.servers)} servers (${source}) × ${fleet.concurrencyPerServer} = ${formatNumber(fleet.servers * fleet.concurrencyPerServer)} concurrent requests, ` +
-      `mean latency ${formatNumber(fleet.meanLatencySeconds * 1000, 1)} ms, queue timeout ${formatNumber(fleet.queueTimeoutSeconds, 1)} s`,
+    `fleet: ${formatNumber(fleet.servers)} server${fleet.servers === 1 ? '' : 's'} (${source}) × ${fleet.concurrencyPerServer} = ${formatNumber(fleet.servers * fleet.concurrencyPerServer)} concurrent requests, ` +
+      `mean latency ${formatNumber(fleet.meanLatencySeconds * 1000, 1)} ms (the bundles' expectedLatencyMs), queue timeout ${formatNumber(fleet.queueTimeoutSeconds, 1)} s`,
     `  sustains ${formatNumber(fleet.sustainableRequestsPerSecond)} requests/s (${formatNumber(fleet.sustainableUsersPerSecond)} users/s) with at most 1 % 503s; ` +
-      `at the peak ${formatPercent(fleet.rejectedShareAtPeak)} would get 503`,
-    `prediction against the reference target (profile ${prediction.profile}, ${formatNumber(prediction.servers)} servers, ${formatNumber(prediction.workers)} workers, mean service ${formatNumber(prediction.meanServiceSeconds * 1000, 1)} ms):`,
-    `  at the peak: ${formatNumber(prediction.offeredRequestsPerSecond)} requests/s offered, ${formatNumber(prediction.admittedRequestsPerSecond)} admitted, ` +
-      `${formatPercent(prediction.rejectedShare)} 503s, mean queue wait ${formatSeconds(prediction.meanWaitSeconds)}`,
+      `at the peak, at those latencies, ${formatPercent(fleet.rejectedShareAtPeak)} would get 503`,
+    `against the reference target (profile ${peak.profile}, ${formatNumber(peak.servers)} server${peak.servers === 1 ? '' : 's'}, ${formatNumber(peak.workers)} workers, mean service ${formatNumber(peak.meanServiceSeconds * 1000, 1)} ms):`,
+    `  the peak as a steady state: ${formatNumber(peak.offeredRequestsPerSecond)} requests/s offered, ${formatNumber(peak.admittedRequestsPerSecond)} admitted, ` +
+      `${formatPercent(peak.rejectedShare)} 503s, mean queue wait ${formatSeconds(peak.meanWaitSeconds)}`,
   ];
-  lines.push(
-    `  over the whole run, second by second (an estimate): ${formatPercent(report.runPrediction.admittedShare)} of users admitted, ` +
-      `${formatPercent(report.runPrediction.rejectedShare)} of requests get 503`,
-    `  over the whole run, fluid model (backlog carried over, requests sent wave by wave, users give up after a failed essential request): ` +
-      `${formatPercent(report.fluidRunPrediction.admittedShare)} of users admitted, ${formatPercent(report.fluidRunPrediction.rejectedShare)} of requests get 503`,
-  );
-  for (const platform of prediction.platforms) {
-    lines.push(
-      `  ${platform.name}: ${formatNumber(platform.admittedUsersPerSecond)} of ${formatNumber(platform.offeredUsersPerSecond)} users/s admitted (${formatPercent(platform.admittedShare)}), ` +
-        `time to admit ≈ ${formatSeconds(platform.timeToAdmitSeconds)}` +
-        (platform.unroutedRequestsPerUser > 0 ? `, ${platform.unroutedRequestsPerUser} requests per user have no route on the target (404)` : ''),
-    );
+  if (prediction === undefined) {
+    lines.push(`  the run was not simulated: ${report.notes[report.notes.length - 1]}`);
+    return lines;
   }
+  const byPlatform = prediction.platforms.map((platform) => `${platform.name} ${formatPercent(platform.admittedShare)}`).join(', ');
+  lines.push(
+    `  the run, simulated request by request: ${formatPercent(prediction.admittedShare)} of ${formatNumber(prediction.users)} users admitted (${byPlatform}), ` +
+      `${formatPercent(prediction.rejectedShare)} of ${formatNumber(prediction.requestsSent)} requests get 503,`,
+    `    time to admit p50 ${formatSeconds(prediction.timeToAdmitP50Seconds)}, p95 ${formatSeconds(prediction.timeToAdmitP95Seconds)}, ` +
+      `at most ${formatNumber(prediction.admittedUsersPerSecondAtPeak)} users admitted in one second`,
+  );
   return lines;
 }
 

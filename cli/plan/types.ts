@@ -2,7 +2,7 @@
 import type { ArrivalDescription } from '../../lib/arrival/index.ts';
 import type { TargetPrediction } from '../../lib/capacity/index.ts';
 import type { StagePlan } from '../../lib/stages/index.ts';
-import type { FluidRunPrediction } from '../../lib/capacity/fluid-run.ts';
+import type { RunSimulation } from '../../lib/capacity/simulate-run.ts';
 
 /** One platform's part of the plan. */
 export interface PlatformPlanReport {
@@ -69,20 +69,17 @@ export interface TimelineSecond {
   second: number;
   plannedStarts: Record<string, number>;
   curveUsers: Record<string, number>;
-  /** 503 share the queue model predicts for the requests of this second's arrivals (0 without arrivals). */
+  /** 503 share of the requests sent in this second, from the run simulation (0 when the run was not simulated). */
   predictedRejectedShare: number;
 }
 
-/**
- * The prediction over the whole run: each second's arrivals meet the steady state of the queue
- * at that second's rate. It ignores the queue carried over from one second to the next, so it is
- * an estimate that is optimistic while the herd ramps up and pessimistic while it drains.
- */
-export interface RunPrediction {
-  /** Admitted users over all users: what `herd_admitted` should measure. */
-  admittedShare: number;
-  /** 503s over all routed requests. */
-  rejectedShare: number;
+/** plan.json's `prediction`: what a run against the reference target should measure, from a simulation of that run. */
+export interface RunPredictionReport extends RunSimulation {
+  model: 'simulation';
+  profile: string;
+  servers: number;
+  workers: number;
+  queueTimeoutSeconds: number;
 }
 
 /** One row of `--what-if`. */
@@ -106,11 +103,10 @@ export interface PlanReport {
   platforms: PlatformPlanReport[];
   total: TotalPlanReport;
   fleet: FleetReport;
-  /** Expected measurements at the peak of a run against the reference target with `fleet.servers` servers. */
-  prediction: TargetPrediction;
-  runPrediction: RunPrediction;
-  /** The fluid model of the run: the queue's backlog carried over, requests sent wave by wave, users giving up after a failed essential request. */
-  fluidRunPrediction: FluidRunPrediction;
+  /** What a run against the reference target with `fleet.servers` servers should measure; absent when the run was too large to simulate (see `notes`). */
+  prediction?: RunPredictionReport;
+  /** The peak treated as a steady state of the proxy queue: an instant answer at any scale, but blind to the backlog and to users who give up. */
+  peakSteadyState: TargetPrediction;
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];
   notes: string[];

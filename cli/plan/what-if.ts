@@ -19,7 +19,7 @@ const CONCURRENCY_FACTOR = 4;
  * (no single notification, no platform named mobile…) is left out.
  */
 export function buildWhatIfRows(event: LoadedEvent, settings: PlanSettings, baseline: PlanReport): WhatIfRow[] {
-  const sameFleet: PlanSettings = { ...settings, servers: baseline.fleet.servers };
+  const sameFleet: PlanSettings = { ...settings, servers: baseline.fleet.servers, simulate: 'never' };
   const rows: WhatIfRow[] = [toRow('as planned', baseline)];
 
   if (event.arrival.model === 'lognormal') {
@@ -52,8 +52,8 @@ function toRow(label: string, report: PlanReport): WhatIfRow {
     serversNeeded: report.total.serversNeeded,
     serversIfPeakSecondInFlight: report.total.serversIfPeakSecondInFlight,
     sustainableUsersPerSecond: report.fleet.sustainableUsersPerSecond,
-    predictedAdmittedUsersPerSecond: report.prediction.admittedUsersPerSecond,
-    predictedRejectedShare: report.prediction.rejectedShare,
+    predictedAdmittedUsersPerSecond: report.peakSteadyState.admittedUsersPerSecond,
+    predictedRejectedShare: report.peakSteadyState.rejectedShare,
   };
 }
 

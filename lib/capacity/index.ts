@@ -10,5 +10,6 @@ export {
   type BundleCounts,
   type BundleTiming,
 } from './bundle-timing.ts';
-export { predictAdmissionAtLoad, predictAgainstTarget, withMeasuredServiceTimes, type LoadPrediction, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
+export { predictAgainstTarget, withMeasuredServiceTimes, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
 export { erlangB, predictProxyQueue, sustainableRequestsPerSecond, type ProxyQueueInput, type ProxyQueuePrediction } from './queue.ts';
+export { simulateRun, type RunSimulation, type RunSimulationSettings, type SimulatedPlatform, type SimulatedPlatformResult, type SimulatedSecond } from './simulate-run.ts';

@@ -96,39 +96,6 @@ export function predictAgainstTarget(platforms: readonly PlatformAtPeak[], profi
   };
 }
 
-/** Admission at one offered load, without the sustainable-rate search: what `predictAgainstTarget` gives per second of a run. */
-export interface LoadPrediction {
-  /** Share of routed requests that get a 503. */
-  rejectedShare: number;
-  /** Per platform, the share of its users whose essential requests all succeed. */
-  admittedShareByPlatform: Record<string, number>;
-}
-
-/** Predicts the 503 share and the admitted share per platform at the given arrival rates (see `predictAgainstTarget`). */
-export function predictAdmissionAtLoad(platforms: readonly PlatformAtPeak[], profile: TargetProfile, servers: number): LoadPrediction {
-  const workers = servers * profile.workersPerServer;
-  const queueTimeoutSeconds = profile.queueTimeoutMs / 1000;
-  const load = describeOfferedLoad(platforms, profile);
-  const rejectedShare = solveRejectedShare(
-    (share) => predictProxyQueue({ offeredRequestsPerSecond: load.requestsPerSecond, workers, meanServiceSeconds: load.meanServiceSecondsAt(share), queueTimeoutSeconds }).rejectedShare,
-  );
-  const admittedShareByPlatform: Record<string, number> = {};
-  for (const platform of platforms) {
-    admittedShareByPlatform[platform.name] = admittedShareOf(platform.bundle, rejectedShare, profile);
-  }
-  return { rejectedShare, admittedShareByPlatform };
-}
-
-/** Share of a bundle's users admitted when a share `rejectedShare` of routed requests gets 503; 0 when an essential request has no route. */
-function admittedShareOf(bundle: BundleFile, rejectedShare: number, profile: TargetProfile): number {
-  const essential = listRequests(bundle).filter((request) => request.essential !== false);
-  const routed = essential.filter((request) => classifyRoute(request.method, request.path) !== undefined).length;
-  if (routed < essential.length || profile.workersPerServer <= 0) {
-    return 0;
-  }
-  return Math.pow(1 - rejectedShare, routed);
-}
-
 interface OfferedLoad {
   /** Requests per second that the target routes to a worker. */
   requestsPerSecond: number;

@@ -22,7 +22,7 @@ function unitOf(key: string): PredictionItem['unit'] {
   return '';
 }
 
-function measuredValue(kind: PredictionKind, totals: PlatformTotals, unit: PredictionItem['unit'], peakStartedPerSecond: number): number | null {
+function measuredValue(kind: PredictionKind, key: string, totals: PlatformTotals, unit: PredictionItem['unit'], peakStartedPerSecond: number): number | null {
   const attempted = totals.admittedUsers + totals.notAdmittedUsers + totals.droppedIterations;
   switch (kind) {
     case 'peakAdmittedPerSecond':
@@ -34,9 +34,10 @@ function measuredValue(kind: PredictionKind, totals: PlatformTotals, unit: Predi
     case 'share503':
       return totals.requests === 0 ? null : totals.requests503 / totals.requests;
     case 'timeToAdmit': {
-      const medianMs = totals.timeToAdmitP50Ms;
-      if (medianMs === null) return null;
-      return unit === 's' ? medianMs / 1000 : medianMs;
+      // A key naming the 95th percentile (timeToAdmitP95Seconds) is paired with it; any other with the median.
+      const measuredMs = /p95/i.test(key) ? totals.timeToAdmitP95Ms : totals.timeToAdmitP50Ms;
+      if (measuredMs === null) return null;
+      return unit === 's' ? measuredMs / 1000 : measuredMs;
     }
   }
 }
@@ -55,7 +56,7 @@ export function pairPrediction(prediction: PlanPrediction | undefined, totals: P
     const kind = predictionKindOf(key);
     const unit = unitOf(key);
     const platformTotals = totals.find((total) => total.platform === platform);
-    const measured = kind === undefined || platformTotals === undefined ? null : measuredValue(kind, platformTotals, unit, peakStartedByPlatform.get(platform) ?? 0);
+    const measured = kind === undefined || platformTotals === undefined ? null : measuredValue(kind, key, platformTotals, unit, peakStartedByPlatform.get(platform) ?? 0);
     items.push({ key, platform, ...(kind === undefined ? {} : { kind }), unit, predicted, measured });
   }
   return items;

@@ -48,3 +48,38 @@ export function plannedStartsPerSecond(plan: StagePlan): number[] {
   }
   return counts;
 }
+
+/**
+ * Returns the start of every iteration of the plan in seconds after the scenario start, as k6
+ * schedules them: iteration k (counting from 1) starts when the integral of the planned rate
+ * reaches k. Within a ramp from rate a to rate b over w seconds the integral after x seconds is
+ * a·x + (b − a)·x²/(2w), so each start solves that quadratic for the area still missing.
+ */
+export function plannedStartSeconds(plan: StagePlan): number[] {
+  const targets = [plan.startRate, ...plan.stages.map((stage) => stage.target)];
+  const knots = plan.knotSeconds;
+  const starts: number[] = [];
+  let areaBefore = 0;
+  let k = 1;
+  for (let index = 1; index < knots.length; index += 1) {
+    const widthSeconds = knots[index] - knots[index - 1];
+    const fromRate = targets[index - 1] / plan.timeUnitSeconds;
+    const toRate = targets[index] / plan.timeUnitSeconds;
+    const areaAfter = areaBefore + ((fromRate + toRate) / 2) * widthSeconds;
+    // The tolerance keeps an iteration due exactly at a knot that float sums land just short of.
+    for (; k <= areaAfter * (1 + 1e-9); k += 1) {
+      const missingArea = k - areaBefore;
+      const slope = widthSeconds > 0 ? (toRate - fromRate) / widthSeconds : 0;
+      let offsetSeconds: number;
+      if (Math.abs(slope) < 1e-12) {
+        offsetSeconds = fromRate > 0 ? missingArea / fromRate : widthSeconds;
+      } else {
+        const discriminant = Math.max(0, fromRate * fromRate + 2 * slope * missingArea);
+        offsetSeconds = (Math.sqrt(discriminant) - fromRate) / slope;
+      }
+      starts.push(knots[index - 1] + Math.min(widthSeconds, Math.max(0, offsetSeconds)));
+    }
+    areaBefore = areaAfter;
+  }
+  return starts;
+}

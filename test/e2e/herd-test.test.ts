@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const eventPath = join(projectRoot, 'test', 'e2e', 'fixtures', 'quick-event.yaml');
+const accuracyEventPath = join(projectRoot, 'test', 'e2e', 'fixtures', 'accuracy-event.yaml');
 const webRequestsPerUser = 3;
 const mobileRequestsPerUser = 30;
 
@@ -23,7 +24,7 @@ interface RunFolder {
   exitCode: number;
   dir: string;
   summary: { metrics: Record<string, MetricData> };
-  plan: { platforms: Array<{ name: string; users: number }> };
+  plan: { platforms: Array<{ name: string; users: number }>; prediction?: { admittedShare: number; rejectedShare: number; timeToAdmitP50Seconds: number } };
   runInfo: { engine: { kind: string }; target: { kind: string; profile?: string }; exitCode: number };
   output: string;
 }
@@ -31,9 +32,9 @@ interface RunFolder {
 const resultsRoot = mkdtempSync(join(tmpdir(), 'herd-e2e-'));
 after(() => rmSync(resultsRoot, { recursive: true, force: true }));
 
-function runHerdTest(args: string[]): RunFolder {
+function runHerdTest(args: string[], event = eventPath): RunFolder {
   const before = new Set(existsSync(resultsRoot) ? readdirSync(resultsRoot) : []);
-  const result = spawnSync(process.execPath, [join(projectRoot, 'bin', 'herd.js'), 'herd-test', eventPath, '--quiet', '--results-dir', resultsRoot, ...args], {
+  const result = spawnSync(process.execPath, [join(projectRoot, 'bin', 'herd.js'), 'herd-test', event, '--quiet', '--results-dir', resultsRoot, ...args], {
     encoding: 'utf8',
     timeout: 180_000,
     // The test must pick the built-in engine even where a developer has k6 installed.
@@ -117,5 +118,27 @@ describe('herd-test end to end', () => {
     const targetMetrics = readFileSync(join(run.dir, 'target-metrics.csv'), 'utf8').trim().split('\n');
     const lastRow = (targetMetrics[targetMetrics.length - 1] ?? '').split(',');
     assert.equal(Number(lastRow[4]), proxy503s, 'the target counts the same 503s as the clients saw');
+  });
+
+  test('run matches the prediction within 15 %', () => {
+    // 24 workers and a 2 s queue timeout turn away about a fifth of the requests: far enough into
+    // overload that users give up, not so far that the shares become too small to compare.
+    const run = runHerdTest(['--profile', 'legacy', '--servers', '1', '--workers-per-server', '24', '--queue-timeout-ms', '2000'], accuracyEventPath);
+
+    assert.ok(run.exitCode === 0 || run.exitCode === 99, `exit ${run.exitCode}\n${run.output}`);
+    const prediction = run.plan.prediction;
+    assert.ok(prediction !== undefined, 'herd-test should simulate the run into plan.json');
+    const samplesCsv = readFileSync(join(run.dir, 'samples.csv'), 'utf8');
+    const measured = {
+      admittedShare: metricValue(run, 'herd_admitted', 'rate'),
+      rejectedShare: countStatusRows(samplesCsv, '503') / metricValue(run, 'http_reqs', 'count'),
+      timeToAdmitP50Seconds: metricValue(run, 'herd_time_to_admit', 'med') / 1000,
+    };
+    for (const key of ['admittedShare', 'rejectedShare', 'timeToAdmitP50Seconds'] as const) {
+      const relativeError = Math.abs(measured[key] / prediction[key] - 1);
+      assert.ok(relativeError <= 0.15, `${key}: measured ${measured[key].toFixed(3)}, predicted ${prediction[key].toFixed(3)} (${(relativeError * 100).toFixed(1)} % apart)`);
+    }
+    assert.ok(prediction.rejectedShare > 0.1, `the run should be overloaded, but only ${prediction.rejectedShare} of requests are predicted to get 503`);
+    assert.ok(prediction.admittedShare < 0.8, `the run should be overloaded, but ${prediction.admittedShare} of users are predicted to be admitted`);
   });
 });

@@ -16,7 +16,7 @@ const storyPath = new URL('./fixtures/story.yaml', import.meta.url).pathname;
 const outputDirectory = mkdtempSync(join(tmpdir(), 'herd-plan-test-'));
 after(() => rmSync(outputDirectory, { recursive: true, force: true }));
 
-function planStory(overrides: { scale?: number; servers?: number } = {}): PlanReport {
+function planStory(overrides: { scale?: number; servers?: number; simulate?: 'auto' | 'always' | 'never' } = {}): PlanReport {
   return buildPlanReport(loadEventForPlan(storyPath), { eventFile: storyPath, profile: legacyProfile, ...overrides });
 }
 
@@ -63,20 +63,34 @@ test('default fleet is the servers needed', () => {
   const report = planStory();
   assert.equal(report.fleet.serversSource, 'servers-needed');
   assert.equal(report.fleet.servers, report.total.serversNeeded);
-  assert.ok(report.prediction.rejectedShare < 0.01);
-  assert.ok(report.runPrediction.admittedShare > 0.99, `run admitted share ${report.runPrediction.admittedShare}`);
+  assert.ok(report.peakSteadyState.rejectedShare < 0.01);
+});
+
+test('a run too large to simulate by default says how to simulate it', () => {
+  const report = planStory();
+  assert.equal(report.prediction, undefined);
+  assert.match(report.notes.join('\n'), /1095000 requests, more than the 400000 simulated by default; herd plan --simulate/);
 });
 
 test('small fleet predicts 503s and slow admission', () => {
-  const report = planStory({ servers: 10 });
+  const report = planStory({ scale: 0.1, servers: 2 });
+  const prediction = report.prediction;
+  assert.ok(prediction !== undefined);
   const busiest = report.timeline.reduce((worst, second) => (second.predictedRejectedShare > worst.predictedRejectedShare ? second : worst));
   assert.ok(busiest.second < 30, `most 503s at ${busiest.second} s`);
-  assert.ok(report.runPrediction.rejectedShare > 0.5, `run 503 share ${report.runPrediction.rejectedShare}`);
-  assert.ok(report.runPrediction.admittedShare < 0.2, `run admitted share ${report.runPrediction.admittedShare}`);
-  assert.equal(report.prediction.workers, 170);
-  assert.ok(report.prediction.rejectedShare > 0.9, `503 share ${report.prediction.rejectedShare}`);
-  assert.ok(report.prediction.admittedUsersPerSecond < report.total.peakUsersPerSecond / 10);
+  assert.equal(prediction.workers, 34);
+  assert.equal(prediction.users, 5000);
+  assert.ok(prediction.rejectedShare > 0.1, `run 503 share ${prediction.rejectedShare}`);
+  assert.ok(prediction.admittedShare < 0.6, `run admitted share ${prediction.admittedShare}`);
+  assert.ok(prediction.timeToAdmitP95Seconds > 5, `time to admit p95 ${prediction.timeToAdmitP95Seconds}`);
+  assert.ok(report.peakSteadyState.rejectedShare > 0.8, `503 share ${report.peakSteadyState.rejectedShare}`);
   assert.ok(report.fleet.sustainableUsersPerSecond < report.total.peakUsersPerSecond / 10);
+});
+
+test('the run simulation is deterministic', () => {
+  const first = planStory({ scale: 0.02, servers: 1 });
+  const second = planStory({ scale: 0.02, servers: 1 });
+  assert.deepEqual(first.prediction, second.prediction);
 });
 
 test('scale multiplies the users', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createArrivalCurve, describeArrival } from '../../lib/arrival/index.ts';
+import { createArrivalCurve, createLogNormalCurve, describeArrival } from '../../lib/arrival/index.ts';
 import type { ArrivalCurve } from '../../lib/arrival/index.ts';
 import type { ArrivalSpec } from '../../lib/event/types.ts';
-import { planStages, plannedRatePerSecondAt, plannedStartsPerSecond } from '../../lib/stages/index.ts';
+import { planStages, plannedIntegralBy, plannedRatePerSecondAt, plannedStartSeconds, plannedStartsPerSecond } from '../../lib/stages/index.ts';
 import type { StagePlan } from '../../lib/stages/index.ts';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failures reproduce. */
@@ -163,4 +163,15 @@ test('invalid options are rejected', () => {
   const curve = createArrivalCurve({ model: 'lognormal', notificationAtSeconds: 0, medianSeconds: 8, sigma: 0.8 }, 100);
   assert.throws(() => planStages(curve, { maxStages: 0 }), /maxStages must be a whole number of at least 1, got 0/);
   assert.throws(() => planStages(curve, { maxShapeErrorFraction: 0 }), /maxShapeErrorFraction must be between 0 and 1/);
+});
+
+test('planned start times follow the integral of the stages', () => {
+  const plan = planStages(createLogNormalCurve(1234, 5, { medianSeconds: 8, sigma: 0.866 }));
+  const starts = plannedStartSeconds(plan);
+  assert.equal(starts.length, plan.plannedIterations);
+  for (let index = 0; index < starts.length; index += 1) {
+    if (index > 0) assert.ok(starts[index] >= starts[index - 1], `start ${index} comes before start ${index - 1}`);
+    // Iteration k (from 1) starts when the integral reaches k.
+    assert.ok(Math.abs(plannedIntegralBy(plan, starts[index]) - (index + 1)) < 1e-6, `start ${index} at ${starts[index]} s`);
+  }
 });
