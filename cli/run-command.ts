@@ -1,7 +1,9 @@
 // `herd run [flags] script.js`: runs a k6 script on the built-in engine with `k6 run`'s flags.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HerdUserError } from '../lib/user-error.ts';
 import { runScript } from '../engine/index.ts';
+import { evenSegmentText, evenSequence } from '../engine/workers/split.ts';
 
 const USAGE = `Usage: herd run [flags] script.js
 
@@ -20,6 +22,9 @@ Runs a k6 script on the built-in engine. Flags follow \`k6 run\`.
                              run only this share of every arrival-rate schedule, such as 1/3:2/3
       --execution-segment-sequence 0,A,B,…,1
                              all segments the test is split into (default: 0, FROM, TO, 1)
+      --segment I/N          run segment I (1 to N) of N even segments; short for
+                             --execution-segment (I-1)/N:I/N --execution-segment-sequence 0,1/N,…,1
+      --workers N|auto       worker threads that share the scenarios (default 1; auto: one per core)
 
 Exit status: 0, 99 when a threshold is crossed, 104 for invalid options,
 105 after Ctrl-C, 107 for a script error, 108 after exec.test.abort().`;
@@ -58,12 +63,37 @@ function parseFlags(args: string[]) {
         'no-summary': { type: 'boolean', default: false },
         'execution-segment': { type: 'string' },
         'execution-segment-sequence': { type: 'string' },
+        segment: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
     throw new HerdUserError('RUN_BAD_FLAG', `${(error as Error).message}\n\n${USAGE}`, 2);
   }
+}
+
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === 'auto') return availableParallelism();
+  return parseCount('--workers', value);
+}
+
+/**
+ * Turns `--segment I/N` into the execution segment flags of segment I of N even segments, or returns
+ * the flags as given. `--segment` together with `--execution-segment` is a usage error.
+ */
+export function resolveSegmentFlags(segment: string | undefined, executionSegment: string | undefined, sequence: string | undefined): { executionSegment?: string; executionSegmentSequence?: string } {
+  if (segment === undefined) return { executionSegment, executionSegmentSequence: sequence };
+  if (executionSegment !== undefined || sequence !== undefined) {
+    throw new HerdUserError('RUN_BAD_FLAG', '--segment cannot be combined with --execution-segment or --execution-segment-sequence; use one or the other', 2);
+  }
+  const match = /^(\d+)\/(\d+)$/.exec(segment.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) {
+    throw new HerdUserError('RUN_BAD_FLAG', `--segment ${segment} is invalid: expected I/N with I from 1 to N, such as --segment 2/4 for the second of four segments`, 2);
+  }
+  return { executionSegment: evenSegmentText(index - 1, count), executionSegmentSequence: evenSequence(count) };
 }
 
 /** Parses `herd run` flags, runs the script and returns k6's exit status; a second Ctrl-C exits at once. */
@@ -100,8 +130,8 @@ export async function runCommand(args: string[]): Promise<number> {
       noThresholds: values['no-thresholds'],
       noSummary: values['no-summary'],
       signal: stopController.signal,
-      executionSegment: values['execution-segment'],
-      executionSegmentSequence: values['execution-segment-sequence'],
+      ...resolveSegmentFlags(values.segment, values['execution-segment'], values['execution-segment-sequence']),
+      workers: parseWorkers(values.workers),
     });
     return exitCode;
   } finally {

@@ -21,11 +21,29 @@ export interface Sample {
 // Trend values are stored in thousandths (microseconds for time metrics) because HDR histograms count integers.
 const TREND_SCALE = 1000;
 
+/**
+ * The state of one sink as plain data, which `postMessage` can carry between worker threads.
+ * A Trend's histogram is HDR's compressed base64 encoding, empty when the Trend has no values.
+ */
+export type SinkSnapshot =
+  | { type: 'counter'; count: number }
+  | { type: 'gauge'; last: number; lastAtMs: number; min: number; max: number }
+  | { type: 'rate'; passes: number; fails: number }
+  | { type: 'trend'; count: number; sum: number; min: number; max: number; histogram: string };
+
 /** Running aggregate of one metric or sub-metric. */
 export interface Sink {
   add(value: number): void;
   /** The aggregated values under k6's keys (`count`, `rate`, `p(95)`, …); `testRunDurationMs` turns counts into rates. */
   values(testRunDurationMs: number, trendStats: readonly string[]): Record<string, number>;
+  /** Copies the state for another thread. */
+  snapshot(): SinkSnapshot;
+  /** Adds another sink's state of the same type, as if its values had been added here. */
+  merge(snapshot: SinkSnapshot): void;
+}
+
+function mismatch(expected: MetricType, snapshot: SinkSnapshot): Error {
+  return new Error(`cannot merge a ${snapshot.type} sink into a ${expected} sink`);
 }
 
 class CounterSink implements Sink {
@@ -36,19 +54,41 @@ class CounterSink implements Sink {
   values(testRunDurationMs: number): Record<string, number> {
     return { count: this.count, rate: testRunDurationMs > 0 ? this.count / (testRunDurationMs / 1000) : 0 };
   }
+  snapshot(): SinkSnapshot {
+    return { type: 'counter', count: this.count };
+  }
+  merge(snapshot: SinkSnapshot): void {
+    if (snapshot.type !== 'counter') throw mismatch('counter', snapshot);
+    this.count += snapshot.count;
+  }
 }
 
 class GaugeSink implements Sink {
   last = 0;
+  /** Wall-clock time of the last value in milliseconds since the epoch, so merging keeps the latest of several threads. */
+  lastAtMs = -Infinity;
   min = Infinity;
   max = -Infinity;
   add(value: number): void {
     this.last = value;
+    this.lastAtMs = Date.now();
     this.min = Math.min(this.min, value);
     this.max = Math.max(this.max, value);
   }
   values(): Record<string, number> {
     return { value: this.last, min: Number.isFinite(this.min) ? this.min : 0, max: Number.isFinite(this.max) ? this.max : 0 };
+  }
+  snapshot(): SinkSnapshot {
+    return { type: 'gauge', last: this.last, lastAtMs: this.lastAtMs, min: this.min, max: this.max };
+  }
+  merge(snapshot: SinkSnapshot): void {
+    if (snapshot.type !== 'gauge') throw mismatch('gauge', snapshot);
+    if (snapshot.lastAtMs >= this.lastAtMs) {
+      this.last = snapshot.last;
+      this.lastAtMs = snapshot.lastAtMs;
+    }
+    this.min = Math.min(this.min, snapshot.min);
+    this.max = Math.max(this.max, snapshot.max);
   }
 }
 
@@ -62,6 +102,14 @@ class RateSink implements Sink {
   values(): Record<string, number> {
     const total = this.passes + this.fails;
     return { rate: total > 0 ? this.passes / total : 0, passes: this.passes, fails: this.fails };
+  }
+  snapshot(): SinkSnapshot {
+    return { type: 'rate', passes: this.passes, fails: this.fails };
+  }
+  merge(snapshot: SinkSnapshot): void {
+    if (snapshot.type !== 'rate') throw mismatch('rate', snapshot);
+    this.passes += snapshot.passes;
+    this.fails += snapshot.fails;
   }
 }
 
@@ -90,6 +138,24 @@ export class TrendSink implements Sink {
     const value = this.histogram.getValueAtPercentile(percent) / TREND_SCALE;
     // The histogram reports a bucket's upper edge, which can pass the exact extremes.
     return Math.min(this.max, Math.max(this.min, value));
+  }
+
+  snapshot(): SinkSnapshot {
+    const histogram = this.count === 0 ? '' : hdr.encodeIntoCompressedBase64(this.histogram);
+    return { type: 'trend', count: this.count, sum: this.sum, min: this.min, max: this.max, histogram };
+  }
+
+  /** Adds the other Trend's histogram bucket by bucket, so the merged percentiles equal those of one histogram of all values. */
+  merge(snapshot: SinkSnapshot): void {
+    if (snapshot.type !== 'trend') throw mismatch('trend', snapshot);
+    if (snapshot.count === 0) return;
+    this.count += snapshot.count;
+    this.sum += snapshot.sum;
+    this.min = Math.min(this.min, snapshot.min);
+    this.max = Math.max(this.max, snapshot.max);
+    const other = hdr.decodeFromCompressedBase64(snapshot.histogram);
+    this.histogram.add(other);
+    other.destroy();
   }
 
   values(_testRunDurationMs: number, trendStats: readonly string[]): Record<string, number> {
@@ -214,5 +280,45 @@ export class MetricRegistry {
     if (this.listeners.length === 0) return;
     const sample: Sample = { metric, timeMs, value, tags };
     for (const listener of this.listeners) listener.onSample(sample);
+  }
+}
+
+/** One metric's state for another thread: its definition, its sink and its sub-metrics' sinks. */
+export interface MetricSnapshot {
+  name: string;
+  type: MetricType;
+  contains: MetricContains;
+  observed: boolean;
+  sink: SinkSnapshot;
+  submetrics: { tags: Tags; sink: SinkSnapshot }[];
+}
+
+/** Copies the state of the registry's metrics, or of those named in `names`, for another thread. */
+export function snapshotMetrics(registry: MetricRegistry, names?: ReadonlySet<string>): MetricSnapshot[] {
+  const snapshots: MetricSnapshot[] = [];
+  for (const metric of registry.metrics.values()) {
+    if (names !== undefined && !names.has(metric.name)) continue;
+    snapshots.push({
+      name: metric.name,
+      type: metric.type,
+      contains: metric.contains,
+      observed: metric.observed,
+      sink: metric.sink.snapshot(),
+      submetrics: metric.submetrics.map((submetric) => ({ tags: submetric.tags, sink: submetric.sink.snapshot() })),
+    });
+  }
+  return snapshots;
+}
+
+/**
+ * Adds metric snapshots from another registry into `registry`, defining metrics and sub-metrics
+ * that it lacks. Merging the snapshots of several workers gives the aggregates of the whole run.
+ */
+export function mergeMetricSnapshots(registry: MetricRegistry, snapshots: readonly MetricSnapshot[]): void {
+  for (const snapshot of snapshots) {
+    const metric = registry.define(snapshot.name, snapshot.type, snapshot.contains);
+    metric.observed ||= snapshot.observed;
+    metric.sink.merge(snapshot.sink);
+    for (const submetric of snapshot.submetrics) metric.submetric(submetric.tags).sink.merge(submetric.sink);
   }
 }

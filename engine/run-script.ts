@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { ResourceLimits } from 'node:worker_threads';
 import { textSummary } from '../lib/report/text-summary.ts';
 import type { SummaryData } from '../lib/report/text-summary.ts';
 import { iterationStorage } from './context.ts';
@@ -28,6 +29,7 @@ import { TestRun } from './test-run.ts';
 import { bindThresholds, evaluateThresholds } from './thresholds.ts';
 import type { Threshold } from './thresholds.ts';
 import { parseExecutionSegment, type ExecutionSegment } from './execution-segment.ts';
+import { runWorkers } from './workers/coordinator.ts';
 
 /** Options of `runScript`, mirroring the flags of `herd run` (and of `k6 run`). */
 export interface RunScriptOptions {
@@ -59,6 +61,13 @@ export interface RunScriptOptions {
   executionSegment?: string;
   /** `--execution-segment-sequence`, such as `0,1/3,2/3,1`: all the segments the test is split into. */
   executionSegmentSequence?: string;
+  /**
+   * `--workers`: worker threads that run the scenarios, each a share of the test (default 1, which runs
+   * everything in the calling thread). setup(), teardown() and handleSummary() run in the calling thread.
+   */
+  workers?: number;
+  /** Heap limits of each worker thread, such as `{ maxOldGenerationSizeMb: 512 }`; Node's defaults when undefined. */
+  workerResourceLimits?: ResourceLimits;
 }
 
 /**
@@ -108,7 +117,8 @@ async function runPhase(run: TestRun, name: 'setup' | 'teardown', body: unknown,
   }
 }
 
-function startScenario(run: TestRun, scenario: Scenario, exports: ScriptExports, setupData: unknown, originMs: number): Promise<void> {
+/** Waits for the scenario's startTime from `originMs` on the performance clock, then runs its executor. */
+export function startScenario(run: TestRun, scenario: Scenario, exports: ScriptExports, setupData: unknown, originMs: number): Promise<void> {
   const runner = new ScenarioRunner(run, scenario, exports, setupData);
   return (async () => {
     await waitUntil(originMs + scenario.startTimeMs, run.stopController.signal);
@@ -218,6 +228,34 @@ function startTicker(run: TestRun, thresholds: Threshold[], showProgress: boolea
   };
 }
 
+/** Runs every scenario in the calling thread (unless setup failed) and returns the test run duration in ms. */
+async function runInThisThread(run: TestRun, exports: ScriptExports, setup: { setupData: unknown } | undefined, ticker: { thresholds: Threshold[]; showProgress: boolean; stderr: (text: string) => void }): Promise<number> {
+  const originMs = performance.now();
+  run.startedAtMs = Date.now();
+  const stopTicker = startTicker(run, ticker.thresholds, ticker.showProgress, ticker.stderr);
+  if (setup !== undefined) {
+    try {
+      await Promise.all((run.options?.scenarios ?? []).map((scenario) => startScenario(run, scenario, exports, setup.setupData, originMs)));
+    } catch (error) {
+      if (!(error instanceof UnsupportedCallError)) throw error;
+      run.stop({ message: error.message, exitCode: ExitCode.scriptException });
+    }
+  }
+  const testRunDurationMs = performance.now() - originMs;
+  stopTicker();
+  return testRunDurationMs;
+}
+
+/** Checks `--workers` (a whole number of at least 1) and that it is not combined with an execution segment. */
+function resolveWorkerCount(options: RunScriptOptions, segment: ExecutionSegment | undefined): number {
+  const count = options.workers ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw invalidConfig(`--workers ${count} is invalid: expected a whole number of at least 1, or auto for one per core`);
+  if (count > 1 && segment !== undefined) {
+    throw invalidConfig(`--workers ${count} cannot be combined with --execution-segment or --segment yet: run one process per segment with --workers 1, or split the test into ${count}× more segments`);
+  }
+  return count;
+}
+
 /**
  * Runs the k6 script at `options.scriptPath` on the built-in engine and resolves with k6's exit status:
  * 0, 99 when a threshold is crossed, 104 for invalid options, 105 after Ctrl-C, 107 for a script error,
@@ -244,8 +282,12 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   const onExternalStop = (): void => run.stop({ message: 'test run stopped by an interrupt signal', exitCode: ExitCode.externalAbort });
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
 
-  const warmUpError = await warmUpHttp();
-  if (warmUpError !== undefined) run.logger.log('warning', `warming up the HTTP client on a private loopback server failed, so the first requests may be slower: ${warmUpError.message}`);
+  const workerCount = resolveWorkerCount(options, run.executionSegment);
+  // Each worker warms up its own HTTP client, so the main thread only does when it runs the scenarios itself.
+  if (workerCount === 1) {
+    const warmUpError = await warmUpHttp();
+    if (warmUpError !== undefined) run.logger.log('warning', `warming up the HTTP client on a private loopback server failed, so the first requests may be slower: ${warmUpError.message}`);
+  }
 
   let setupData: unknown;
   let setupFailed = false;
@@ -256,20 +298,14 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
     run.stop({ message: `setup() failed: ${(error as Error).stack ?? String(error)}`, exitCode: ExitCode.scriptException });
   }
 
-  const originMs = performance.now();
-  run.startedAtMs = Date.now();
   const showProgress = options.quiet !== true && process.stderr.isTTY === true && options.writeStderr === undefined;
-  const stopTicker = startTicker(run, thresholds, showProgress, stderr);
-  if (!setupFailed) {
-    try {
-      await Promise.all(engineOptions.scenarios.map((scenario) => startScenario(run, scenario, exports, setupData, originMs)));
-    } catch (error) {
-      if (!(error instanceof UnsupportedCallError)) throw error;
-      run.stop({ message: error.message, exitCode: ExitCode.scriptException });
-    }
+  let testRunDurationMs = 0;
+  if (workerCount > 1 && !setupFailed) {
+    const inputs = { run, workerCount, scriptPath: options.scriptPath, options: engineOptions, setupData, outputs, thresholds, noThresholds: options.noThresholds === true, showProgress, stderr };
+    ({ testRunDurationMs } = await runWorkers({ ...inputs, resourceLimits: options.workerResourceLimits }));
+  } else {
+    testRunDurationMs = await runInThisThread(run, exports, setupFailed ? undefined : { setupData }, { thresholds, showProgress, stderr });
   }
-  const testRunDurationMs = performance.now() - originMs;
-  stopTicker();
 
   if (!setupFailed) {
     try {

@@ -1,6 +1,7 @@
 // `--out csv=FILE`: one row per sample in k6's column layout; tags outside the standard columns go to extra_tags.
 import type { Sample, SampleListener, Tags } from '../metrics.ts';
 import { LineWriter } from './line-writer.ts';
+import type { LineSink } from './line-writer.ts';
 
 /** k6's CSV columns between metric_value and extra_tags, each a system tag of the same name. */
 export const CSV_TAG_COLUMNS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];
@@ -31,20 +32,31 @@ export function formatCsvRow(sample: Sample, tagColumns = formatCsvTagColumns(sa
   return `${quote(sample.metric.name)},${Math.floor(sample.timeMs / 1000)},${sample.value.toFixed(6)},${tagColumns}`;
 }
 
-/** Writes samples to a CSV file in batches. */
+/**
+ * Writes samples to a CSV file in batches. A worker thread passes a `lines` sink that posts its rows
+ * to the main thread, and `writeHeader` false, because the main thread's output writes the header.
+ */
 export class CsvOutput implements SampleListener {
-  private readonly writer: LineWriter;
+  private readonly writer: LineSink;
   private lastTags: Tags | undefined;
   private lastTagColumns = '';
 
   constructor(
     readonly filePath: string,
     onError: (error: Error) => void,
+    lines: LineSink = new LineWriter(filePath, onError),
+    writeHeader = true,
   ) {
-    this.writer = new LineWriter(filePath, onError);
+    this.writer = lines;
+    if (!writeHeader) return;
     // The header goes out at once, so an unwritable file is reported while the run is young.
     this.writer.writeLine(CSV_HEADER);
     this.writer.flush();
+  }
+
+  /** Appends rows that a worker thread's CsvOutput formatted. */
+  writeFormattedLines(lines: readonly string[]): void {
+    for (const line of lines) this.writer.writeLine(line);
   }
 
   /** The first write error; once set, further rows are dropped and the run goes on. */

@@ -2,6 +2,7 @@
 import type { Metric, Sample, SampleListener, Tags } from '../metrics.ts';
 import type { Threshold } from '../thresholds.ts';
 import { LineWriter } from './line-writer.ts';
+import type { LineSink } from './line-writer.ts';
 
 function sortedTags(tags: Tags): Tags {
   const sorted: Tags = {};
@@ -17,10 +18,16 @@ export function formatRfc3339Nano(timeMs: number): string {
   return `${iso.slice(0, 23)}${String(nanos).padStart(6, '0').slice(0, 6)}Z`;
 }
 
-/** Writes samples as k6 JSON lines in batches. */
+const DECLARATION_PREFIX = '{"type":"Metric"';
+
+/**
+ * Writes samples as k6 JSON lines in batches. A worker thread passes a `lines` sink that posts its
+ * lines to the main thread, whose output drops the declarations of metrics it has already declared.
+ */
 export class JsonOutput implements SampleListener {
-  private readonly writer: LineWriter;
-  private readonly declared = new Set<Metric>();
+  private readonly writer: LineSink;
+  /** Names of the metrics whose `Metric` declaration is written. */
+  private readonly declared = new Set<string>();
   private lastTags: Tags | undefined;
   private lastTagsJson = '';
   private lastTimeMs = NaN;
@@ -30,8 +37,21 @@ export class JsonOutput implements SampleListener {
     readonly filePath: string,
     private readonly thresholds: readonly Threshold[],
     onError: (error: Error) => void,
+    lines: LineSink = new LineWriter(filePath, onError),
   ) {
-    this.writer = new LineWriter(filePath, onError);
+    this.writer = lines;
+  }
+
+  /** Appends lines that a worker thread's JsonOutput formatted, keeping one declaration per metric. */
+  writeFormattedLines(lines: readonly string[]): void {
+    for (const line of lines) {
+      if (line.startsWith(DECLARATION_PREFIX)) {
+        const name = (JSON.parse(line) as { metric: string }).metric;
+        if (this.declared.has(name)) continue;
+        this.declared.add(name);
+      }
+      this.writer.writeLine(line);
+    }
   }
 
   /** The first write error; once set, further lines are dropped and the run goes on. */
@@ -46,8 +66,8 @@ export class JsonOutput implements SampleListener {
   }
 
   onSample(sample: Sample): void {
-    if (!this.declared.has(sample.metric)) {
-      this.declared.add(sample.metric);
+    if (!this.declared.has(sample.metric.name)) {
+      this.declared.add(sample.metric.name);
       this.writer.writeLine(this.declaration(sample.metric));
     }
     // The samples of one request share one tags object and one time and arrive in a row, so both are formatted once.

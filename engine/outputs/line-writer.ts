@@ -4,11 +4,21 @@ import type { WriteStream } from 'node:fs';
 
 const FLUSH_LINES = 512;
 
+/** Where an output's formatted lines go: a file in the main thread, or the main thread from a worker. */
+export interface LineSink {
+  /** Buffers one line, without its newline. */
+  writeLine(line: string): void;
+  flush(): void;
+  close(): Promise<void>;
+  /** The first write error, or undefined while every write succeeded. */
+  readonly writeError: Error | undefined;
+}
+
 /**
  * Appends lines to a file in batches of FLUSH_LINES. After the first write error, reported once
  * through `onError`, further lines are dropped so that the run goes on without its output.
  */
-export class LineWriter {
+export class LineWriter implements LineSink {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
 

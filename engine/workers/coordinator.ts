@@ -1,0 +1,320 @@
+// The main thread's side of a run on several worker threads: starts one worker per share of the
+// test, forwards their log and output lines, keeps a live merged view for the progress line and
+// abortOnFail thresholds, and merges their metrics and checks into the main run at the end.
+import { Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { ScenarioState } from '../context.ts';
+import { formatProgress } from '../console-output.ts';
+import { ExitCode } from '../errors.ts';
+import { mergeMetricSnapshots } from '../metrics.ts';
+import type { MetricSnapshot } from '../metrics.ts';
+import type { EngineOptions } from '../options.ts';
+import { CsvOutput } from '../outputs/csv-output.ts';
+import type { JsonOutput } from '../outputs/json-output.ts';
+import { ArrivalRateTracker, ResponseOutcomeCounter } from '../progress-counters.ts';
+import { warnIfScheduleLags } from '../schedule-lag.ts';
+import { TestRun } from '../test-run.ts';
+import { evaluateThresholds, parseMetricKey } from '../thresholds.ts';
+import type { Threshold } from '../thresholds.ts';
+import { mergeGroupSnapshot } from './groups.ts';
+import type { GroupSnapshot, MainMessage, WorkerMessage, WorkerProgress, WorkerStartData } from './protocol.ts';
+import { planWorkers } from './split.ts';
+import type { WorkerPlan } from './split.ts';
+
+const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+// Workers that are ready wait this long for the shared time origin, so the start message reaches all of them first.
+const START_DELAY_MS = 50;
+// A worker that sent its final snapshot but still has open handles (a script's timer) is ended after this long.
+const EXIT_GRACE_MS = 2000;
+const TICK_MS = 1000;
+
+/** Inputs of a run on worker threads, prepared by runScript in the main thread. */
+export interface WorkerRunInputs {
+  run: TestRun;
+  workerCount: number;
+  scriptPath: string;
+  options: EngineOptions;
+  setupData: unknown;
+  outputs: (CsvOutput | JsonOutput)[];
+  /** The main run's thresholds; those with abortOnFail are judged once a second on the merged view. */
+  thresholds: Threshold[];
+  noThresholds: boolean;
+  showProgress: boolean;
+  stderr: (text: string) => void;
+  /** Heap limits of every worker, such as `{ maxOldGenerationSizeMb: 512 }`; Node's defaults when undefined. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** One worker as the main thread tracks it. */
+interface WorkerHandle {
+  plan: WorkerPlan;
+  worker: Worker;
+  ready: boolean;
+  /** The final snapshot arrived: the worker's share ran to its end. */
+  finished: boolean;
+  exited: Promise<void>;
+  error: Error | undefined;
+  exitCode: number | undefined;
+  diedAtMs: number | undefined;
+  progress: WorkerProgress | undefined;
+  /** Metrics of the latest snapshot (the watched ones at least). */
+  latestMetrics: MetricSnapshot[];
+  /** Every metric and the group tree from the latest complete snapshot. */
+  complete: { metrics: MetricSnapshot[]; groups: GroupSnapshot | undefined; atMs: number } | undefined;
+}
+
+function workerName(handle: WorkerHandle, count: number): string {
+  return `worker ${handle.plan.index + 1} of ${count}, segment ${handle.plan.segmentText}`;
+}
+
+/** Forwards a worker's log line; warnings and errors that several workers log alike are written once. */
+function forwardLog(run: TestRun, seenLines: Set<string>, line: string, fromConsole: boolean, stderr: (text: string) => void): void {
+  if (!fromConsole) {
+    const withoutTime = line.replace(/^time="[^"]*" /, '');
+    if (seenLines.has(withoutTime)) return;
+    seenLines.add(withoutTime);
+  }
+  stderr(line);
+}
+
+function startWorker(inputs: WorkerRunInputs, plan: WorkerPlan, watchedMetricNames: string[]): WorkerHandle {
+  const outputKinds = inputs.outputs.map((output): 'csv' | 'json' => (output instanceof CsvOutput ? 'csv' : 'json'));
+  const data: WorkerStartData = {
+    workerIndex: plan.index,
+    workerCount: inputs.workerCount,
+    scriptPath: inputs.scriptPath,
+    environment: inputs.run.environment,
+    options: { ...inputs.options, scenarios: plan.scenarios },
+    segment: plan.segment,
+    firstVuId: plan.firstVuId,
+    setupData: inputs.setupData,
+    outputKinds,
+    thresholdDefinitions: inputs.noThresholds ? {} : inputs.options.thresholds,
+    watchedMetricNames,
+  };
+  const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: inputs.resourceLimits });
+  const handle: WorkerHandle = {
+    plan,
+    worker,
+    ready: false,
+    finished: false,
+    exited: Promise.resolve(),
+    error: undefined,
+    exitCode: undefined,
+    diedAtMs: undefined,
+    progress: undefined,
+    latestMetrics: [],
+    complete: undefined,
+  };
+  handle.exited = new Promise((resolve) => worker.once('exit', (code) => {
+    handle.exitCode = code;
+    resolve();
+  }));
+  return handle;
+}
+
+function sumProgress(handles: readonly WorkerHandle[], options: EngineOptions): { states: ScenarioState[]; responses: ResponseOutcomeCounter; activeVUs: number; vusAllocated: number } {
+  const responses = new ResponseOutcomeCounter();
+  const byName = new Map<string, ScenarioState & { progressSum: number; parts: number }>();
+  let activeVUs = 0;
+  let vusAllocated = 0;
+  for (const handle of handles) {
+    const progress = handle.progress;
+    if (progress === undefined) continue;
+    activeVUs += progress.activeVUs;
+    vusAllocated += progress.vusAllocated;
+    responses.requests += progress.requests;
+    responses.serverErrors += progress.serverErrors;
+    responses.connectionFailures += progress.connectionFailures;
+    for (const part of progress.scenarios) {
+      const config = options.scenarios.find((scenario) => scenario.name === part.name);
+      if (config === undefined) continue;
+      let state = byName.get(part.name);
+      if (state === undefined) {
+        const created = { config, startedAtMs: 0, iterationsStarted: 0, iterationsCompleted: 0, iterationsInterrupted: 0, iterationsDropped: 0, activeVUs: 0, allocatedVUs: 0, plannedIterations: undefined as number | undefined, progressSum: 0, parts: 0, progress: () => 0 };
+        created.progress = () => (created.parts === 0 ? 0 : created.progressSum / created.parts);
+        state = created;
+        byName.set(part.name, state);
+      }
+      state.startedAtMs = state.startedAtMs === 0 ? part.startedAtMs : Math.min(state.startedAtMs, part.startedAtMs || state.startedAtMs);
+      state.iterationsStarted += part.iterationsStarted;
+      state.iterationsCompleted += part.iterationsCompleted;
+      state.iterationsInterrupted += part.iterationsInterrupted;
+      state.iterationsDropped += part.iterationsDropped;
+      state.activeVUs += part.activeVUs;
+      state.allocatedVUs += part.allocatedVUs;
+      if (part.plannedIterations !== undefined) state.plannedIterations = (state.plannedIterations ?? 0) + part.plannedIterations;
+      if (Number.isFinite(part.progress)) {
+        state.progressSum += part.progress;
+        state.parts += 1;
+      }
+    }
+  }
+  const states = options.scenarios.map((scenario) => byName.get(scenario.name)).filter((state) => state !== undefined);
+  return { states, responses, activeVUs, vusAllocated };
+}
+
+/** Judges the abortOnFail thresholds on the merged watched metrics and warns once when the schedule lags. */
+function checkLiveView(inputs: WorkerRunInputs, handles: readonly WorkerHandle[], watched: ReadonlySet<string>, elapsedMs: number): void {
+  const { run } = inputs;
+  const live = new TestRun(run.logger);
+  for (const handle of handles) mergeMetricSnapshots(live.registry, handle.latestMetrics.filter((metric) => watched.has(metric.name)));
+  warnIfScheduleLags(live);
+
+  const abortable: Threshold[] = [];
+  for (const threshold of inputs.thresholds) {
+    if (!threshold.abortOnFail || elapsedMs < threshold.delayAbortEvalMs) continue;
+    const key = parseMetricKey(threshold.metricKey);
+    const metric = key === undefined ? undefined : live.registry.metrics.get(key.name);
+    if (key === undefined || metric === undefined) continue;
+    abortable.push({ ...threshold, target: Object.keys(key.tags).length > 0 ? metric.submetric(key.tags) : metric });
+  }
+  const crossed = evaluateThresholds(abortable, elapsedMs);
+  if (crossed.length > 0) {
+    run.stop({ message: `thresholds with abortOnFail were crossed: ${crossed.map((t) => `${t.metricKey} ${t.source}`).join(', ')}`, exitCode: ExitCode.thresholdsCrossed });
+  }
+}
+
+/** Returns why a worker ended early: an engine error's message, another error's stack, or its exit code. */
+function describeDeath(handle: WorkerHandle): string {
+  const error = handle.error;
+  if (error === undefined) return `it exited with code ${handle.exitCode} before finishing its share`;
+  // The engine's own errors (HerdUserError) carry a complete message; a stack into the engine would only add noise.
+  if ('exitCode' in error) return error.message;
+  return error.stack ?? error.message;
+}
+
+/** Describes what a dead worker's share lost, from its last progress report. */
+function describeLoss(handle: WorkerHandle, count: number, startedAtMs: number): string {
+  const share = `${((handle.plan.segment.share) * 100).toFixed(1)} %`;
+  const when = handle.diedAtMs === undefined || startedAtMs === 0 || handle.diedAtMs < startedAtMs ? 'before the scenarios started' : `${((handle.diedAtMs - startedAtMs) / 1000).toFixed(1)} s into the run`;
+  const parts = (handle.progress?.scenarios ?? []).filter((part) => part.plannedIterations !== undefined);
+  const planned = parts.reduce((sum, part) => sum + (part.plannedIterations ?? 0), 0);
+  const started = parts.reduce((sum, part) => sum + part.iterationsStarted + part.iterationsDropped, 0);
+  let lost = `its share of the test (${share} of every scenario) was not run from then on`;
+  if (handle.progress === undefined) lost = `its whole share of the test (${share} of every scenario) was lost`;
+  else if (planned > 0) lost += `: at least ${planned - started} of its ${planned} scheduled arrival-rate iterations did not start`;
+  const kept = handle.complete === undefined ? 'none of its metrics reached the summary' : `the summary has its metrics up to ${((handle.complete.atMs - startedAtMs) / 1000).toFixed(1)} s`;
+  return `${workerName(handle, count)}, died ${when}, so ${lost}; ${kept}, and --out files have the samples it sent`;
+}
+
+/**
+ * Runs the test on `inputs.workerCount` worker threads and merges their metrics and checks into
+ * `inputs.run`. Resolves with the duration from the shared time origin to the last worker's end.
+ * A worker that dies is reported with its segment, the others run on, and the run ends with exit
+ * status 107 unless another reason stopped it first.
+ */
+export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDurationMs: number }> {
+  const { run, workerCount } = inputs;
+  const watchedNames = new Set<string>(['herd_schedule_lag']);
+  for (const threshold of inputs.thresholds) {
+    if (threshold.abortOnFail) watchedNames.add(parseMetricKey(threshold.metricKey)?.name ?? threshold.metricKey);
+  }
+  const plans = planWorkers(inputs.options.scenarios, workerCount);
+  const seenLines = new Set<string>();
+  const handles = plans.map((plan) => startWorker(inputs, plan, [...watchedNames]));
+
+  const readiness = handles.map((handle) => new Promise<void>((resolve) => {
+    handle.worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'ready':
+          handle.ready = true;
+          resolve();
+          break;
+        case 'log':
+          forwardLog(run, seenLines, message.line, message.fromConsole, inputs.stderr);
+          break;
+        case 'lines':
+          inputs.outputs[message.outputIndex]?.writeFormattedLines(message.lines);
+          break;
+        case 'stopping':
+          run.stop(message.reason);
+          break;
+        case 'snapshot':
+          handle.progress = message.progress;
+          handle.latestMetrics = message.metrics;
+          if (message.complete) handle.complete = { metrics: message.metrics, groups: message.groups, atMs: message.progress.atMs };
+          if (message.final) handle.finished = true;
+          break;
+      }
+    });
+    handle.worker.on('error', (error) => {
+      handle.error ??= error;
+    });
+    void handle.exited.then(() => {
+      resolve();
+      if (handle.finished) return;
+      handle.diedAtMs = Date.now();
+      run.logger.log('error', `${workerName(handle, workerCount)}, died: ${describeDeath(handle)}`);
+    });
+  }));
+
+  const send = (message: MainMessage): void => {
+    for (const handle of handles) if (handle.diedAtMs === undefined && !handle.finished) handle.worker.postMessage(message);
+  };
+  const onStop = (): void => send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
+  run.stopController.signal.addEventListener('abort', onStop, { once: true });
+
+  await Promise.all(readiness);
+  const startAtMs = Date.now() + START_DELAY_MS;
+  const originMs = performance.now() + START_DELAY_MS;
+  run.startedAtMs = startAtMs;
+  if (!run.isStopping) send({ type: 'start', startAtMs });
+
+  const stopTicker = startTicker(inputs, handles, watchedNames);
+  await Promise.all(handles.map(async (handle) => {
+    // The final snapshot comes before the exit; a worker whose script keeps a timer running is ended.
+    while (!handle.finished && handle.diedAtMs === undefined) await Promise.race([handle.exited, new Promise((resolve) => setTimeout(resolve, 100))]);
+    if (handle.finished) await Promise.race([handle.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS))]);
+    if (handle.finished) await handle.worker.terminate();
+  }));
+  const testRunDurationMs = Math.max(0, performance.now() - originMs);
+  stopTicker();
+  run.stopController.signal.removeEventListener('abort', onStop);
+
+  for (const handle of handles) {
+    if (handle.complete === undefined) continue;
+    mergeMetricSnapshots(run.registry, handle.complete.metrics);
+    if (handle.complete.groups !== undefined) mergeGroupSnapshot(run.groups, handle.complete.groups);
+    run.iterationErrorCount += handle.progress?.iterationErrorCount ?? 0;
+  }
+  warnIfScheduleLags(run);
+
+  const dead = handles.filter((handle) => !handle.finished);
+  for (const handle of dead) run.logger.log('error', describeLoss(handle, workerCount, startAtMs));
+  if (dead.length > 0 && run.abortReason === undefined) {
+    const lostShare = dead.reduce((sum, handle) => sum + handle.plan.segment.share, 0);
+    run.abortReason = { message: `${dead.length} of ${workerCount} workers died, so up to ${(lostShare * 100).toFixed(1)} % of the schedule was not run; the summary and outputs hold what the workers sent`, exitCode: ExitCode.scriptException };
+  }
+  return { testRunDurationMs };
+}
+
+/** Starts the once-a-second work in the main thread: vus and vus_max as sums, the live view and the progress line. */
+function startTicker(inputs: WorkerRunInputs, handles: readonly WorkerHandle[], watched: ReadonlySet<string>): () => void {
+  const { run } = inputs;
+  const arrivalRates = new ArrivalRateTracker();
+  let lastProgressLines = 0;
+  const sampleVus = (): void => {
+    // Until a worker reports, the sums would be a misleading 0.
+    if (handles.every((handle) => handle.progress === undefined)) return;
+    const { activeVUs, vusAllocated } = sumProgress(handles, inputs.options);
+    run.registry.add(run.builtin.vus, activeVUs, {});
+    run.registry.add(run.builtin.vusMax, vusAllocated, {});
+  };
+  const tick = (): void => {
+    sampleVus();
+    const elapsedMs = Date.now() - run.startedAtMs;
+    checkLiveView(inputs, handles, watched, elapsedMs);
+    if (!inputs.showProgress) return;
+    const { states, responses, vusAllocated } = sumProgress(handles, inputs.options);
+    const block = formatProgress(elapsedMs, vusAllocated, states, { responses, arrivalRates: arrivalRates.measure(states, Date.now()) });
+    inputs.stderr(`${lastProgressLines > 0 ? `\x1b[${lastProgressLines}A\x1b[J` : ''}${block}\n`);
+    lastProgressLines = block.split('\n').length;
+  };
+  const timer = setInterval(tick, TICK_MS);
+  return () => {
+    clearInterval(timer);
+    sampleVus();
+  };
+}

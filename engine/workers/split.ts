@@ -1,0 +1,111 @@
+// How one test is divided among N worker threads: segment i of an even sequence for arrival-rate
+// scenarios, whole VUs and iterations for the closed-model ones, and a block of VU ids each.
+import { parseExecutionSegment, scaleVUsToSegment } from '../execution-segment.ts';
+import type { ExecutionSegment } from '../execution-segment.ts';
+import type { Scenario } from '../options.ts';
+
+/**
+ * Returns part `index` of `total` split into `count` whole parts that differ by at most one and add
+ * up to `total`; the first `total mod count` parts get the extra one.
+ */
+export function evenPart(total: number, index: number, count: number): number {
+  return Math.floor(total / count) + (index < total % count ? 1 : 0);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function formatFraction(numerator: number, denominator: number): string {
+  if (numerator === 0) return '0';
+  if (numerator === denominator) return '1';
+  const divisor = gcd(numerator, denominator);
+  return `${numerator / divisor}/${denominator / divisor}`;
+}
+
+/** Returns the even sequence `0,1/n,…,1` as `--execution-segment-sequence` writes it. */
+export function evenSequence(count: number): string {
+  return Array.from({ length: count + 1 }, (_, index) => formatFraction(index, count)).join(',');
+}
+
+/** Returns segment `index` (0-based) of the even sequence of `count`, such as `1/4:1/2`. */
+export function evenSegmentText(index: number, count: number): string {
+  return `${formatFraction(index, count)}:${formatFraction(index + 1, count)}`;
+}
+
+/** Returns segment `index` of the even sequence of `count`: arrival k goes to the worker with index k mod count. */
+export function evenSegment(index: number, count: number): ExecutionSegment {
+  return parseExecutionSegment(evenSegmentText(index, count), evenSequence(count));
+}
+
+/**
+ * Returns worker `index`'s part of a scenario, or undefined when the part has no VUs or no iterations.
+ * Arrival-rate scenarios stay whole, because the worker's execution segment selects their arrivals.
+ * Closed-model scenarios get an even part of their VUs (each ramping-vus stage target is split the
+ * same way) and shared-iterations an even part of its iterations, so the parts add up to the whole.
+ */
+export function splitScenario(scenario: Scenario, index: number, count: number): Scenario | undefined {
+  switch (scenario.executor) {
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+      return scenario;
+    case 'constant-vus': {
+      const vus = evenPart(scenario.vus, index, count);
+      return vus === 0 ? undefined : { ...scenario, vus };
+    }
+    case 'ramping-vus': {
+      // NOTE: between stage ends each worker rounds its own line, so the total can be off by up to one VU per worker.
+      const startVUs = evenPart(scenario.startVUs, index, count);
+      const stages = scenario.stages.map((stage) => ({ ...stage, target: evenPart(stage.target, index, count) }));
+      const hasVus = startVUs > 0 || stages.some((stage) => stage.target > 0);
+      return hasVus ? { ...scenario, startVUs, stages } : undefined;
+    }
+    case 'per-vu-iterations': {
+      const vus = evenPart(scenario.vus, index, count);
+      return vus === 0 ? undefined : { ...scenario, vus };
+    }
+    case 'shared-iterations': {
+      const vus = evenPart(scenario.vus, index, count);
+      // Only the workers that got VUs share the iterations, so none are left without a VU to run them.
+      const iterations = vus === 0 ? 0 : evenPart(scenario.iterations, index, Math.min(count, scenario.vus));
+      return vus === 0 || iterations === 0 ? undefined : { ...scenario, vus, iterations };
+    }
+  }
+}
+
+/** Returns the most VUs a worker's part of a scenario can allocate. */
+export function maxVusOfPart(scenario: Scenario, segment: ExecutionSegment): number {
+  switch (scenario.executor) {
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+      return scaleVUsToSegment(scenario.maxVUs, segment);
+    case 'ramping-vus':
+      return Math.max(scenario.startVUs, ...scenario.stages.map((stage) => stage.target));
+    default:
+      return scenario.vus;
+  }
+}
+
+/** One worker's share of the test. */
+export interface WorkerPlan {
+  index: number;
+  segment: ExecutionSegment;
+  /** `1/4:1/2`, as messages name the segment. */
+  segmentText: string;
+  scenarios: Scenario[];
+  /** The first `__VU` of the worker; each worker numbers its VUs in a block of its own, so ids are unique in the test. */
+  firstVuId: number;
+}
+
+/** Divides the scenarios among `count` workers. */
+export function planWorkers(scenarios: readonly Scenario[], count: number): WorkerPlan[] {
+  const plans: WorkerPlan[] = [];
+  let firstVuId = 1;
+  for (let index = 0; index < count; index++) {
+    const segment = evenSegment(index, count);
+    const parts = scenarios.map((scenario) => splitScenario(scenario, index, count)).filter((part) => part !== undefined);
+    plans.push({ index, segment, segmentText: evenSegmentText(index, count), scenarios: parts, firstVuId });
+    firstVuId += parts.reduce((sum, part) => sum + maxVusOfPart(part, segment), 0);
+  }
+  return plans;
+}
