@@ -246,13 +246,10 @@ async function runInThisThread(run: TestRun, exports: ScriptExports, setup: { se
   return testRunDurationMs;
 }
 
-/** Checks `--workers` (a whole number of at least 1) and that it is not combined with an execution segment. */
-function resolveWorkerCount(options: RunScriptOptions, segment: ExecutionSegment | undefined): number {
+/** Checks `--workers`: a whole number of at least 1. */
+function resolveWorkerCount(options: RunScriptOptions): number {
   const count = options.workers ?? 1;
   if (!Number.isInteger(count) || count < 1) throw invalidConfig(`--workers ${count} is invalid: expected a whole number of at least 1, or auto for one per core`);
-  if (count > 1 && segment !== undefined) {
-    throw invalidConfig(`--workers ${count} cannot be combined with --execution-segment or --segment yet: run one process per segment with --workers 1, or split the test into ${count}× more segments`);
-  }
   return count;
 }
 
@@ -282,7 +279,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   const onExternalStop = (): void => run.stop({ message: 'test run stopped by an interrupt signal', exitCode: ExitCode.externalAbort });
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
 
-  const workerCount = resolveWorkerCount(options, run.executionSegment);
+  const workerCount = resolveWorkerCount(options);
   // Each worker warms up its own HTTP client, so the main thread only does when it runs the scenarios itself.
   if (workerCount === 1) {
     const warmUpError = await warmUpHttp();
@@ -301,7 +298,8 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   const showProgress = options.quiet !== true && process.stderr.isTTY === true && options.writeStderr === undefined;
   let testRunDurationMs = 0;
   if (workerCount > 1 && !setupFailed) {
-    const inputs = { run, workerCount, scriptPath: options.scriptPath, options: engineOptions, setupData, outputs, thresholds, noThresholds: options.noThresholds === true, showProgress, stderr };
+    const processSegment = run.executionSegment === undefined ? undefined : { segment: run.executionSegment, text: options.executionSegment ?? '' };
+    const inputs = { run, workerCount, processSegment, scriptPath: options.scriptPath, options: engineOptions, setupData, outputs, thresholds, noThresholds: options.noThresholds === true, showProgress, stderr };
     ({ testRunDurationMs } = await runWorkers({ ...inputs, resourceLimits: options.workerResourceLimits }));
   } else {
     testRunDurationMs = await runInThisThread(run, exports, setupFailed ? undefined : { setupData }, { thresholds, showProgress, stderr });

@@ -10,6 +10,7 @@ import { ExitCode } from '../errors.ts';
 import { mergeMetricSnapshots } from '../metrics.ts';
 import type { MetricSnapshot } from '../metrics.ts';
 import type { EngineOptions } from '../options.ts';
+import type { ExecutionSegment } from '../execution-segment.ts';
 import { CsvOutput } from '../outputs/csv-output.ts';
 import type { JsonOutput } from '../outputs/json-output.ts';
 import { ArrivalRateTracker, ResponseOutcomeCounter } from '../progress-counters.ts';
@@ -33,6 +34,8 @@ const TICK_MS = 1000;
 export interface WorkerRunInputs {
   run: TestRun;
   workerCount: number;
+  /** The `--execution-segment` this process runs, which the workers divide; the whole test when undefined. */
+  processSegment?: { segment: ExecutionSegment; text: string };
   scriptPath: string;
   options: EngineOptions;
   setupData: unknown;
@@ -69,7 +72,7 @@ function workerName(handle: WorkerHandle, count: number): string {
 }
 
 /** Forwards a worker's log line; warnings and errors that several workers log alike are written once. */
-function forwardLog(run: TestRun, seenLines: Set<string>, line: string, fromConsole: boolean, stderr: (text: string) => void): void {
+function forwardLog(seenLines: Set<string>, line: string, fromConsole: boolean, stderr: (text: string) => void): void {
   if (!fromConsole) {
     const withoutTime = line.replace(/^time="[^"]*" /, '');
     if (seenLines.has(withoutTime)) return;
@@ -200,79 +203,57 @@ function describeLoss(handle: WorkerHandle, count: number, startedAtMs: number):
 }
 
 /**
- * Runs the test on `inputs.workerCount` worker threads and merges their metrics and checks into
- * `inputs.run`. Resolves with the duration from the shared time origin to the last worker's end.
- * A worker that dies is reported with its segment, the others run on, and the run ends with exit
- * status 107 unless another reason stopped it first.
+ * Handles one worker's messages and its exit. Resolves `ready` when the worker has loaded the script
+ * (or died), and `settled` when its final snapshot arrived or it died.
  */
-export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDurationMs: number }> {
-  const { run, workerCount } = inputs;
-  const watchedNames = new Set<string>(['herd_schedule_lag']);
-  for (const threshold of inputs.thresholds) {
-    if (threshold.abortOnFail) watchedNames.add(parseMetricKey(threshold.metricKey)?.name ?? threshold.metricKey);
-  }
-  const plans = planWorkers(inputs.options.scenarios, workerCount);
-  const seenLines = new Set<string>();
-  const handles = plans.map((plan) => startWorker(inputs, plan, [...watchedNames]));
+function attachWorker(inputs: WorkerRunInputs, handle: WorkerHandle, seenLines: Set<string>): { ready: Promise<void>; settled: Promise<void> } {
+  const { run } = inputs;
+  let markReady = (): void => {};
+  let markSettled = (): void => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const settled = new Promise<void>((resolve) => (markSettled = resolve));
 
-  const readiness = handles.map((handle) => new Promise<void>((resolve) => {
-    handle.worker.on('message', (message: WorkerMessage) => {
-      switch (message.type) {
-        case 'ready':
-          handle.ready = true;
-          resolve();
-          break;
-        case 'log':
-          forwardLog(run, seenLines, message.line, message.fromConsole, inputs.stderr);
-          break;
-        case 'lines':
-          inputs.outputs[message.outputIndex]?.writeFormattedLines(message.lines);
-          break;
-        case 'stopping':
-          run.stop(message.reason);
-          break;
-        case 'snapshot':
-          handle.progress = message.progress;
-          handle.latestMetrics = message.metrics;
-          if (message.complete) handle.complete = { metrics: message.metrics, groups: message.groups, atMs: message.progress.atMs };
-          if (message.final) handle.finished = true;
-          break;
-      }
-    });
-    handle.worker.on('error', (error) => {
-      handle.error ??= error;
-    });
-    void handle.exited.then(() => {
-      resolve();
-      if (handle.finished) return;
-      handle.diedAtMs = Date.now();
-      run.logger.log('error', `${workerName(handle, workerCount)}, died: ${describeDeath(handle)}`);
-    });
-  }));
+  handle.worker.on('message', (message: WorkerMessage) => {
+    switch (message.type) {
+      case 'ready':
+        handle.ready = true;
+        markReady();
+        break;
+      case 'log':
+        forwardLog(seenLines, message.line, message.fromConsole, inputs.stderr);
+        break;
+      case 'lines':
+        inputs.outputs[message.outputIndex]?.writeFormattedLines(message.lines);
+        break;
+      case 'stopping':
+        run.stop(message.reason);
+        break;
+      case 'snapshot':
+        handle.progress = message.progress;
+        handle.latestMetrics = message.metrics;
+        if (message.complete) handle.complete = { metrics: message.metrics, groups: message.groups, atMs: message.progress.atMs };
+        if (message.final) {
+          handle.finished = true;
+          markSettled();
+        }
+        break;
+    }
+  });
+  handle.worker.on('error', (error) => {
+    handle.error ??= error;
+  });
+  void handle.exited.then(() => {
+    markReady();
+    markSettled();
+    if (handle.finished) return;
+    handle.diedAtMs = Date.now();
+    run.logger.log('error', `${workerName(handle, inputs.workerCount)}, died: ${describeDeath(handle)}`);
+  });
+  return { ready, settled };
+}
 
-  const send = (message: MainMessage): void => {
-    for (const handle of handles) if (handle.diedAtMs === undefined && !handle.finished) handle.worker.postMessage(message);
-  };
-  const onStop = (): void => send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
-  run.stopController.signal.addEventListener('abort', onStop, { once: true });
-
-  await Promise.all(readiness);
-  const startAtMs = Date.now() + START_DELAY_MS;
-  const originMs = performance.now() + START_DELAY_MS;
-  run.startedAtMs = startAtMs;
-  if (!run.isStopping) send({ type: 'start', startAtMs });
-
-  const stopTicker = startTicker(inputs, handles, watchedNames);
-  await Promise.all(handles.map(async (handle) => {
-    // The final snapshot comes before the exit; a worker whose script keeps a timer running is ended.
-    while (!handle.finished && handle.diedAtMs === undefined) await Promise.race([handle.exited, new Promise((resolve) => setTimeout(resolve, 100))]);
-    if (handle.finished) await Promise.race([handle.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS))]);
-    if (handle.finished) await handle.worker.terminate();
-  }));
-  const testRunDurationMs = Math.max(0, performance.now() - originMs);
-  stopTicker();
-  run.stopController.signal.removeEventListener('abort', onStop);
-
+/** Adds every worker's last complete snapshot into the main run, and reports the workers that died. */
+function mergeWorkers(run: TestRun, handles: readonly WorkerHandle[], startAtMs: number): void {
   for (const handle of handles) {
     if (handle.complete === undefined) continue;
     mergeMetricSnapshots(run.registry, handle.complete.metrics);
@@ -282,11 +263,59 @@ export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDura
   warnIfScheduleLags(run);
 
   const dead = handles.filter((handle) => !handle.finished);
-  for (const handle of dead) run.logger.log('error', describeLoss(handle, workerCount, startAtMs));
+  for (const handle of dead) run.logger.log('error', describeLoss(handle, handles.length, startAtMs));
   if (dead.length > 0 && run.abortReason === undefined) {
     const lostShare = dead.reduce((sum, handle) => sum + handle.plan.segment.share, 0);
-    run.abortReason = { message: `${dead.length} of ${workerCount} workers died, so up to ${(lostShare * 100).toFixed(1)} % of the schedule was not run; the summary and outputs hold what the workers sent`, exitCode: ExitCode.scriptException };
+    const message = `${dead.length} of ${handles.length} workers died, so up to ${(lostShare * 100).toFixed(1)} % of the schedule was not run; the summary and outputs contain what the workers sent`;
+    run.abortReason = { message, exitCode: ExitCode.scriptException };
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs the test on `inputs.workerCount` worker threads and merges their metrics and checks into
+ * `inputs.run`. Resolves with the duration from the shared time origin to the last worker's end.
+ * A worker that dies is reported with its segment, the others run on, and the run ends with exit
+ * status 107 unless another reason stopped it first.
+ */
+export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDurationMs: number }> {
+  const { run } = inputs;
+  const watchedNames = new Set<string>(['herd_schedule_lag']);
+  for (const threshold of inputs.thresholds) {
+    if (threshold.abortOnFail) watchedNames.add(parseMetricKey(threshold.metricKey)?.name ?? threshold.metricKey);
+  }
+  const plans = planWorkers(inputs.options.scenarios, inputs.workerCount, inputs.processSegment);
+  const seenLines = new Set<string>();
+  const handles = plans.map((plan) => startWorker(inputs, plan, [...watchedNames]));
+  const attached = handles.map((handle) => attachWorker(inputs, handle, seenLines));
+
+  const send = (message: MainMessage): void => {
+    for (const handle of handles) if (handle.diedAtMs === undefined && !handle.finished) handle.worker.postMessage(message);
+  };
+  const onStop = (): void => send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
+  run.stopController.signal.addEventListener('abort', onStop, { once: true });
+
+  await Promise.all(attached.map((worker) => worker.ready));
+  const startAtMs = Date.now() + START_DELAY_MS;
+  const originMs = performance.now() + START_DELAY_MS;
+  run.startedAtMs = startAtMs;
+  if (!run.isStopping) send({ type: 'start', startAtMs });
+
+  const stopTicker = startTicker(inputs, handles, watchedNames);
+  await Promise.all(handles.map(async (handle, index) => {
+    await attached[index]?.settled;
+    // A finished worker whose script keeps a timer or socket open would never exit by itself.
+    if (handle.finished) await Promise.race([handle.exited, delay(EXIT_GRACE_MS)]);
+    await handle.worker.terminate();
+  }));
+  const testRunDurationMs = Math.max(0, performance.now() - originMs);
+  stopTicker();
+  run.stopController.signal.removeEventListener('abort', onStop);
+
+  mergeWorkers(run, handles, startAtMs);
   return { testRunDurationMs };
 }
 
@@ -296,8 +325,8 @@ function startTicker(inputs: WorkerRunInputs, handles: readonly WorkerHandle[], 
   const arrivalRates = new ArrivalRateTracker();
   let lastProgressLines = 0;
   const sampleVus = (): void => {
-    // Until a worker reports, the sums would be a misleading 0.
-    if (handles.every((handle) => handle.progress === undefined)) return;
+    // Until every running worker has reported, the sums would leave some out.
+    if (handles.some((handle) => handle.progress === undefined && handle.diedAtMs === undefined)) return;
     const { activeVUs, vusAllocated } = sumProgress(handles, inputs.options);
     run.registry.add(run.builtin.vus, activeVUs, {});
     run.registry.add(run.builtin.vusMax, vusAllocated, {});

@@ -1,6 +1,6 @@
 // How one test is divided among N worker threads: segment i of an even sequence for arrival-rate
 // scenarios, whole VUs and iterations for the closed-model ones, and a block of VU ids each.
-import { parseExecutionSegment, scaleVUsToSegment } from '../execution-segment.ts';
+import { scaleVUsToSegment } from '../execution-segment.ts';
 import type { ExecutionSegment } from '../execution-segment.ts';
 import type { Scenario } from '../options.ts';
 
@@ -33,9 +33,21 @@ export function evenSegmentText(index: number, count: number): string {
   return `${formatFraction(index, count)}:${formatFraction(index + 1, count)}`;
 }
 
-/** Returns segment `index` of the even sequence of `count`: arrival k goes to the worker with index k mod count. */
-export function evenSegment(index: number, count: number): ExecutionSegment {
-  return parseExecutionSegment(evenSegmentText(index, count), evenSequence(count));
+/** The whole schedule as a segment: one slot per cycle, owned by the one instance. */
+const WHOLE_TEST: ExecutionSegment = { cycleLength: 1, startSlot: 0, endSlot: 1, share: 1 };
+
+/**
+ * Returns worker `index`'s share of `segment`, which this process runs (the whole test by default).
+ * Arrival k belongs to the process when k mod L is in [s, e), with L its cycle length. Worker i takes
+ * those arrivals of every cycle c with c mod count = i, that is k mod (L·count) in [i·L + s, i·L + e).
+ * So the workers together run exactly the process's arrivals, and without a process segment arrival
+ * k goes to worker k mod count.
+ */
+export function workerSegment(index: number, count: number, segment: ExecutionSegment = WHOLE_TEST): ExecutionSegment {
+  const cycleLength = segment.cycleLength * count;
+  const startSlot = index * segment.cycleLength + segment.startSlot;
+  const endSlot = index * segment.cycleLength + segment.endSlot;
+  return { cycleLength, startSlot, endSlot, share: (endSlot - startSlot) / cycleLength };
 }
 
 /**
@@ -90,21 +102,25 @@ export function maxVusOfPart(scenario: Scenario, segment: ExecutionSegment): num
 export interface WorkerPlan {
   index: number;
   segment: ExecutionSegment;
-  /** `1/4:1/2`, as messages name the segment. */
+  /** `1/4:1/2`, or `1/4:1/2 of 1/3:2/3` within a process segment, as messages name the worker's share. */
   segmentText: string;
   scenarios: Scenario[];
   /** The first `__VU` of the worker; each worker numbers its VUs in a block of its own, so ids are unique in the test. */
   firstVuId: number;
 }
 
-/** Divides the scenarios among `count` workers. */
-export function planWorkers(scenarios: readonly Scenario[], count: number): WorkerPlan[] {
+/**
+ * Divides the scenarios among `count` workers. With `processSegment` (`--execution-segment`), the
+ * workers divide that segment's arrivals; closed-model scenarios cannot have a segment then.
+ */
+export function planWorkers(scenarios: readonly Scenario[], count: number, processSegment?: { segment: ExecutionSegment; text: string }): WorkerPlan[] {
   const plans: WorkerPlan[] = [];
   let firstVuId = 1;
   for (let index = 0; index < count; index++) {
-    const segment = evenSegment(index, count);
+    const segment = workerSegment(index, count, processSegment?.segment);
+    const segmentText = processSegment === undefined ? evenSegmentText(index, count) : `${evenSegmentText(index, count)} of ${processSegment.text}`;
     const parts = scenarios.map((scenario) => splitScenario(scenario, index, count)).filter((part) => part !== undefined);
-    plans.push({ index, segment, segmentText: evenSegmentText(index, count), scenarios: parts, firstVuId });
+    plans.push({ index, segment, segmentText, scenarios: parts, firstVuId });
     firstVuId += parts.reduce((sum, part) => sum + maxVusOfPart(part, segment), 0);
   }
   return plans;

@@ -5,7 +5,9 @@ import { after, before, test } from 'node:test';
 import { resolveSegmentFlags } from '../../cli/run-command.ts';
 import { MetricRegistry, mergeMetricSnapshots, snapshotMetrics, TrendSink } from '../../engine/metrics.ts';
 import type { Scenario } from '../../engine/options.ts';
-import { evenPart, evenSegmentText, planWorkers, splitScenario } from '../../engine/workers/split.ts';
+import { parseExecutionSegment, selectSegmentOffsets } from '../../engine/execution-segment.ts';
+import { rampingArrivalOffsetsMs } from '../../engine/schedule.ts';
+import { evenPart, evenSegmentText, planWorkers, splitScenario, workerSegment } from '../../engine/workers/split.ts';
 import { runCaptured, startTestServer, writeScript } from './helpers.ts';
 import type { TestServer } from './helpers.ts';
 
@@ -263,11 +265,24 @@ test('abortOnFail judges the merged view', async () => {
   assert.ok(Date.now() - startedAtMs < 10_000, `took ${Date.now() - startedAtMs} ms`);
 });
 
-test('workers with a segment are rejected', async () => {
+test('workers divide a process segment', () => {
+  const offsets = [...rampingArrivalOffsetsMs(0, 1000, [{ target: 90, durationMs: 1000 }, { target: 30, durationMs: 1000 }])];
+  for (const [segmentText, sequence] of [['1/3:2/3', '0,1/3,2/3,1'], ['0:1/4', '0,1/4,1'], ['0:1', undefined]] as const) {
+    const processSegment = parseExecutionSegment(segmentText, sequence);
+    const processOffsets = [...selectSegmentOffsets(offsets, processSegment)];
+
+    const workerOffsets = [0, 1, 2].flatMap((index) => [...selectSegmentOffsets(offsets, workerSegment(index, 3, processSegment))]);
+    const counts = [0, 1, 2].map((index) => [...selectSegmentOffsets(offsets, workerSegment(index, 3, processSegment))].length);
+
+    assert.deepEqual(workerOffsets.sort((a, b) => a - b), processOffsets, segmentText);
+    assert.ok(Math.max(...counts) - Math.min(...counts) <= Math.ceil(processOffsets.length / 10), `${segmentText}: ${counts.join(',')}`);
+  }
+});
+
+test('worker count must be positive', async () => {
   const scriptPath = writeScript(`export const options = { scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1 } } };
     export default async function () {}`);
 
-  await assert.rejects(runCaptured({ scriptPath, workers: 2, executionSegment: '0:1/2' }), /--workers 2 cannot be combined with --execution-segment/);
   await assert.rejects(runCaptured({ scriptPath, workers: 0 }), /--workers 0 is invalid/);
 });
 
