@@ -8,7 +8,9 @@ import { ALLOW_HOSTS_ENV_VAR, assertRateWithinCap, assertTargetAllowed, isLoopba
 import { HerdUserError } from '../lib/user-error.ts';
 import { chooseEngine, type EngineChoice } from './herd-test/engine-choice.ts';
 import { formatFolderTime, readGitRevision, readHostName, type RunInfo } from './herd-test/run-info.ts';
-import { startReferenceTarget, type TargetHandle } from './herd-test/reference-target.ts';
+import { startReferenceTarget, type TargetHandle, type TargetTimerLag } from './herd-test/reference-target.ts';
+import { checkPrediction, formatPredictionCheck } from './herd-test/prediction-check.ts';
+import { profiles, type TargetProfile } from '../target/profiles.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const herdCliPath = join(projectRoot, 'bin', 'herd.js');
@@ -206,17 +208,55 @@ export async function runCommand(args: string[]): Promise<number> {
   writeRunInfo(runDir, runInfo);
 
   console.log(`herd-test: ${scenarioName} at scale ${options.scale} with ${engine.kind === 'k6' ? engine.version : 'the built-in engine'} against ${targetUrl}; results in ${runDir}`);
-  const outcome = await runEngine(engine, scriptPath, runDir, targetUrl, options).finally(() => stopTarget(target));
+  const outcome = await runEngine(engine, scriptPath, runDir, targetUrl, options).finally(() => {
+    if (target !== undefined) runInfo.target.timerLag = target.timerLag();
+    return stopTarget(target);
+  });
+  warnIfTargetLagged(runInfo.target.timerLag);
 
   runInfo.endedAtUtc = new Date().toISOString();
   runInfo.exitCode = outcome.exitCode;
   if (outcome.interruption !== undefined) runInfo.interruption = outcome.interruption;
   writeRunInfo(runDir, runInfo);
+  if (target !== undefined) await comparePrediction(runDir, options, runInfo.target.timerLag ?? null);
 
   const reportStatus = runHerdStep(['report', runDir]);
   if (reportStatus !== 0) console.error(`herd-test: building the report failed (exit ${reportStatus}); the raw results are in ${runDir}.`);
   console.log(`herd-test: results written to ${runDir}`);
   return outcome.exitCode;
+}
+
+/** Prints and writes the run beside its simulation; a failure here costs the comparison, never the run's results. */
+async function comparePrediction(runDir: string, options: HerdTestOptions, targetTimerLag: TargetTimerLag | null): Promise<void> {
+  const baseProfile = profiles[options.profile];
+  if (baseProfile === undefined) return;
+  const profile: TargetProfile = {
+    ...baseProfile,
+    ...(options.workersPerServer === undefined ? {} : { workersPerServer: options.workersPerServer }),
+    ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
+  };
+  try {
+    const check = await checkPrediction({ runDir, eventPath: options.eventPath, scale: options.scale, servers: options.servers, profile, targetTimerLag });
+    if (check !== undefined) console.log(formatPredictionCheck(check));
+  } catch (error) {
+    console.error(`herd-test: comparing the run with its prediction failed, so prediction-check.json is missing: ${(error as Error).message}`);
+  }
+}
+
+// Most legacy service times are 20 to 150 ms, so a mean lag above 5 ms shifts them by a tenth or more.
+const TIMER_LAG_WARNING_MS = 5;
+
+/**
+ * Warns when the reference backend's hold timers fired late. A late timer delays a response and
+ * lets the queue's timeout win races it should lose. The run may then measure more 503s than the
+ * plan's simulation, which assumes punctual timers, so the gap is the machine's, not the model's.
+ */
+function warnIfTargetLagged(timerLag: TargetTimerLag | undefined): void {
+  if (timerLag === undefined || timerLag.meanMs <= TIMER_LAG_WARNING_MS) return;
+  console.error(
+    `herd-test: the reference backend's timers fired ${timerLag.meanMs.toFixed(1)} ms late on average (at most ${timerLag.maxMs.toFixed(0)} ms) because the machine was busy, ` +
+      'so this run may measure more 503s than plan.json predicts. Run with fewer other processes for a closer comparison.',
+  );
 }
 
 function readPlannedPeakRequestsPerSecond(planPath: string): number {

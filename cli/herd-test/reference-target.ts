@@ -1,9 +1,19 @@
 import { startTarget } from '../../target/index.ts';
 import { TargetSampler } from './target-sampler.ts';
 
+/** Lateness of the reference backend's hold timers, which fire late when the machine is busy. */
+export interface TargetTimerLag {
+  /** Hold timers that fired. */
+  count: number;
+  meanMs: number;
+  maxMs: number;
+}
+
 /** The reference backend started for one run, with its gauges sampled to a CSV. */
 export interface TargetHandle {
   url: string;
+  /** Returns how late the backend's hold timers fired so far. */
+  timerLag(): TargetTimerLag;
   close(): Promise<void>;
 }
 
@@ -43,6 +53,10 @@ export async function startReferenceTarget(options: {
   });
   return {
     url: target.url,
+    timerLag() {
+      const { count, sumMs, maxMs } = target.stats().timerLag;
+      return { count, meanMs: count > 0 ? sumMs / count : 0, maxMs };
+    },
     async close() {
       await sampler.stop();
       await target.close();

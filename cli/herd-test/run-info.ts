@@ -6,7 +6,14 @@ export interface RunInfo {
   scenario: string;
   eventFile: string;
   engine: { kind: 'k6' | 'builtin'; version: string };
-  target: { url: string; kind: 'reference' | 'external'; profile?: string; servers?: number };
+  target: {
+    url: string;
+    kind: 'reference' | 'external';
+    profile?: string;
+    servers?: number;
+    /** How late the reference backend's hold timers fired, in ms: its drift from the model the plan simulates. */
+    timerLag?: { count: number; meanMs: number; maxMs: number };
+  };
   scale: number;
   gitRevision: string | null;
   host: string;

@@ -73,7 +73,7 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   const timeline = buildTimeline(platforms, curves);
   const plannedRequests = platforms.reduce((sum, platform) => sum + platform.stages.plannedIterations * platform.requestsPerUser, 0);
   const simulate = settings.simulate ?? 'auto';
-  const prediction = simulate === 'always' || (simulate === 'auto' && plannedRequests <= SIMULATION_REQUEST_BUDGET) ? predictRun(platforms, event, settings.profile, servers) : undefined;
+  const prediction = simulate === 'always' || (simulate === 'auto' && plannedRequests <= SIMULATION_REQUEST_BUDGET) ? simulatePlan(platforms, event, settings.profile, servers) : undefined;
   for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
 
   return {
@@ -213,14 +213,24 @@ function buildTimeline(platforms: PlatformPlanReport[], curves: Record<string, A
   return timeline;
 }
 
-/** Simulates the planned run against the reference target: what a run with `herd-test` should measure. */
-function predictRun(platforms: PlatformPlanReport[], event: LoadedEvent, profile: TargetProfile, servers: number): RunPredictionReport {
+/**
+ * Simulates the planned run against the reference target: what a run with `herd-test` should
+ * measure. `startDelaysMsByPlatform` moves the k-th user of a platform by its k-th delay, such as
+ * the schedule lag a run measured, to replay the load a run actually offered.
+ */
+export function simulatePlan(
+  platforms: readonly PlatformPlanReport[],
+  event: LoadedEvent,
+  profile: TargetProfile,
+  servers: number,
+  startDelaysMsByPlatform: Readonly<Record<string, readonly number[]>> = {},
+): RunPredictionReport {
   const simulation = simulateRun(
-    platforms.map((platform) => ({
-      name: platform.name,
-      startSeconds: plannedStartSeconds(platform.stages).map((seconds) => seconds + platform.stages.startTimeSeconds),
-      bundle: event.platforms[platform.name].bundle,
-    })),
+    platforms.map((platform) => {
+      const delaysMs = startDelaysMsByPlatform[platform.name] ?? [];
+      const startSeconds = plannedStartSeconds(platform.stages).map((seconds, index) => seconds + platform.stages.startTimeSeconds + (delaysMs[index] ?? 0) / 1000);
+      return { name: platform.name, startSeconds: startSeconds.sort((a, b) => a - b), bundle: event.platforms[platform.name].bundle };
+    }),
     { profile, servers },
   );
   return { model: 'simulation', profile: profile.name, servers, workers: servers * profile.workersPerServer, queueTimeoutSeconds: profile.queueTimeoutMs / 1000, ...simulation };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { PredictionCheck, RunFigures } from '../../cli/herd-test/prediction-check.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const eventPath = join(projectRoot, 'test', 'e2e', 'fixtures', 'quick-event.yaml');
@@ -120,25 +121,35 @@ describe('herd-test end to end', () => {
     assert.equal(Number(lastRow[4]), proxy503s, 'the target counts the same 503s as the clients saw');
   });
 
-  test('run matches the prediction within 15 %', () => {
+  test('run matches the prediction within 15 %', (context) => {
     // 24 workers and a 2 s queue timeout turn away about a fifth of the requests: far enough into
     // overload that users give up, not so far that the shares become too small to compare.
     const run = runHerdTest(['--profile', 'legacy', '--servers', '1', '--workers-per-server', '24', '--queue-timeout-ms', '2000'], accuracyEventPath);
 
     assert.ok(run.exitCode === 0 || run.exitCode === 99, `exit ${run.exitCode}\n${run.output}`);
-    const prediction = run.plan.prediction;
-    assert.ok(prediction !== undefined, 'herd-test should simulate the run into plan.json');
-    const samplesCsv = readFileSync(join(run.dir, 'samples.csv'), 'utf8');
-    const measured = {
-      admittedShare: metricValue(run, 'herd_admitted', 'rate'),
-      rejectedShare: countStatusRows(samplesCsv, '503') / metricValue(run, 'http_reqs', 'count'),
-      timeToAdmitP50Seconds: metricValue(run, 'herd_time_to_admit', 'med') / 1000,
-    };
-    for (const key of ['admittedShare', 'rejectedShare', 'timeToAdmitP50Seconds'] as const) {
-      const relativeError = Math.abs(measured[key] / prediction[key] - 1);
-      assert.ok(relativeError <= 0.15, `${key}: measured ${measured[key].toFixed(3)}, predicted ${prediction[key].toFixed(3)} (${(relativeError * 100).toFixed(1)} % apart)`);
+    assert.ok(run.plan.prediction !== undefined, 'herd-test should simulate the run into plan.json');
+    const check = JSON.parse(readFileSync(join(run.dir, 'prediction-check.json'), 'utf8')) as PredictionCheck;
+    assert.deepEqual(check.planned, { admittedShare: run.plan.prediction.admittedShare, rejectedShare: run.plan.prediction.rejectedShare, timeToAdmitP50Seconds: run.plan.prediction.timeToAdmitP50Seconds });
+    assert.ok(check.planned.rejectedShare > 0.1, `the run should be overloaded, but only ${check.planned.rejectedShare} of requests are predicted to get 503`);
+    assert.ok(check.planned.admittedShare < 0.8, `the run should be overloaded, but ${check.planned.admittedShare} of users are predicted to be admitted`);
+    assert.equal(check.measured.admittedShare, metricValue(run, 'herd_admitted', 'rate'));
+    assert.ok(check.replayed !== null, 'the built-in engine records herd_schedule_lag, so the run can be replayed');
+    assert.ok(check.generatorLagMs !== null);
+
+    assertWithin15Percent(check.measured, check.replayed, 'replayed');
+    // On a machine busy with other work the generator starts users seconds late, which spreads the
+    // herd: then the replay, not the plan, is the fair comparison.
+    if (check.generatorLagMs.p95 <= 250) {
+      assertWithin15Percent(check.measured, check.planned, 'planned');
+    } else {
+      context.diagnostic(`the generator's schedule lag p95 was ${check.generatorLagMs.p95.toFixed(0)} ms, so only the replayed prediction was compared`);
     }
-    assert.ok(prediction.rejectedShare > 0.1, `the run should be overloaded, but only ${prediction.rejectedShare} of requests are predicted to get 503`);
-    assert.ok(prediction.admittedShare < 0.8, `the run should be overloaded, but ${prediction.admittedShare} of users are predicted to be admitted`);
   });
 });
+
+function assertWithin15Percent(measured: RunFigures, predicted: RunFigures, label: string): void {
+  for (const key of ['admittedShare', 'rejectedShare', 'timeToAdmitP50Seconds'] as const) {
+    const relativeError = Math.abs(measured[key] / predicted[key] - 1);
+    assert.ok(relativeError <= 0.15, `${key}: measured ${measured[key].toFixed(3)}, ${label} prediction ${predicted[key].toFixed(3)} (${(relativeError * 100).toFixed(1)} % apart)`);
+  }
+}
