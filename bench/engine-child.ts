@@ -4,6 +4,9 @@
 //   node --import tsx bench/engine-child.ts engine SCRIPT KEY=VALUE...
 //   node --import tsx bench/engine-child.ts autocannon URL CONNECTIONS DURATION_SECONDS
 //
+// HERD_BENCH_WORKERS=N runs the engine on N worker threads. CPU time is the whole process's, all
+// threads included. Sample listeners see only the main thread's samples then, so steadyLagMs is empty.
+//
 // Add --expose-gc and HERD_BENCH_SAMPLE_MEMORY=1 to sample the heap and resident memory after a
 // collection every 200 ms and report the medians; that costs time, so the throughput runs leave it off.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -89,6 +92,7 @@ async function runEngine(scriptPath: string, pairs: string[]): Promise<ChildResu
   const exportPath = path.join(directory, 'summary.json');
   let output = '';
   const steadyAfterMs = Number(process.env.HERD_BENCH_STEADY_AFTER_MS ?? 0);
+  const workers = Number(process.env.HERD_BENCH_WORKERS ?? 1);
   const steadyLag = new SteadyLagRecorder(steadyAfterMs);
   // A listener makes the engine build a sample object per metric value, so runs that need none get none.
   const listeners = steadyAfterMs > 0 ? [steadyLag] : [];
@@ -96,7 +100,7 @@ async function runEngine(scriptPath: string, pairs: string[]): Promise<ChildResu
   const cpuBefore = process.cpuUsage();
   const startedAtMs = performance.now();
   try {
-    await runScript({ scriptPath, env, quiet: true, summaryExport: exportPath, listeners, writeStdout: (text) => (output += text), writeStderr: (text) => (output += text) });
+    await runScript({ scriptPath, env, quiet: true, summaryExport: exportPath, listeners, workers, writeStdout: (text) => (output += text), writeStderr: (text) => (output += text) });
     const wallMs = performance.now() - startedAtMs;
     const cpu = process.cpuUsage(cpuBefore);
     const memory = sampler.stop();

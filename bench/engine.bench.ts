@@ -9,7 +9,8 @@
 //   autocannon with 100 connections, three rounds each, with the ratio and the CPU time per request;
 // - resident memory and heap per idle pre-allocated VU, from runs with 1, 1,000, 20,000 and 200,000 VUs;
 // - herd_schedule_lag p50/p99/max at 1,000, 5,000 and 20,000 arrivals/s, with achieved against planned;
-//   the steady figures leave out the first 2 s, which the whole-run figures include.
+//   the steady figures leave out the first 2 s, which the whole-run figures include;
+// - the saturation load and the 20,000/s lag row once more on 2 worker threads (`--workers 2`).
 // Each run is a process of its own (bench/engine-child.ts), so the target, the load generator and
 // this script do not share an event loop. Figures are printed, never asserted.
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,6 +28,8 @@ const CHILD_TIMEOUT_MS = 60_000;
 const SATURATION_CONNECTIONS = 100;
 const SATURATION_ROUNDS = 3;
 const WARM_UP_SECONDS = 2;
+// The worker rounds use two threads, one per core of the 2-core machine the figures were measured on.
+const BENCH_WORKERS = 2;
 
 const SATURATION_SCRIPT = `import http from 'k6/http';
 export const options = {
@@ -76,13 +79,18 @@ function startTarget(): Promise<{ url: string; child: ChildProcess }> {
   });
 }
 
-function runChild(args: string[], options: { sampleMemory?: boolean; steadyAfterMs?: number } = {}): ChildResult {
+function runChild(args: string[], options: { sampleMemory?: boolean; steadyAfterMs?: number; workers?: number } = {}): ChildResult {
   const nodeFlags = options.sampleMemory === true ? ['--expose-gc'] : [];
   const result = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', childPath, ...args], {
     cwd: repositoryDirectory,
     encoding: 'utf8',
     timeout: CHILD_TIMEOUT_MS,
-    env: { ...process.env, HERD_BENCH_SAMPLE_MEMORY: options.sampleMemory === true ? '1' : '0', HERD_BENCH_STEADY_AFTER_MS: String(options.steadyAfterMs ?? 0) },
+    env: {
+      ...process.env,
+      HERD_BENCH_SAMPLE_MEMORY: options.sampleMemory === true ? '1' : '0',
+      HERD_BENCH_STEADY_AFTER_MS: String(options.steadyAfterMs ?? 0),
+      HERD_BENCH_WORKERS: String(options.workers ?? 1),
+    },
   });
   if (result.status !== 0) throw new Error(`bench child ${args.join(' ')} failed (status ${result.status ?? result.signal}): ${result.stderr}`);
   if (result.stderr !== '') process.stderr.write(result.stderr);
@@ -144,6 +152,19 @@ function measureSaturation(targetUrl: string, scriptPath: string, seconds: numbe
   );
 }
 
+function measureSaturationWithWorkers(targetUrl: string, scriptPath: string, seconds: number, workers: number): void {
+  console.log(`\nsaturation on ${workers} worker threads: the same load, one round, autocannon first`);
+  const cannon = runChild(['autocannon', `${targetUrl}/health`, String(SATURATION_CONNECTIONS), String(seconds)]);
+  const engine = runChild(['engine', scriptPath, `TARGET=${targetUrl}`, `VUS=${SATURATION_CONNECTIONS}`, `DURATION=${seconds}s`], { workers });
+  const engineRate = metric(engine, 'http_reqs', 'rate');
+  const cannonRate = cannon.requests / (cannon.wallMs / 1000);
+  console.log(
+    `  autocannon ${format(cannonRate)} requests/s (${format((cannon.cpuMs * 1000) / cannon.requests, 1)} µs CPU each), ` +
+      `engine --workers ${workers} ${format(engineRate)} requests/s (${format((engine.cpuMs * 1000) / engine.requests, 1)} µs CPU each, all threads, ` +
+      `http_req_duration p99 ${format(metric(engine, 'http_req_duration', 'p(99)'), 2)} ms), ratio ${format(engineRate / cannonRate, 2)}`,
+  );
+}
+
 function measureIdleMemory(scriptPath: string): void {
   console.log('\nidle pre-allocated VUs: medians of samples taken after a forced collection every 200 ms of a 2 s run');
   const baseline = runChild(['engine', scriptPath, 'VUS=1'], { sampleMemory: true });
@@ -156,6 +177,19 @@ function measureIdleMemory(scriptPath: string): void {
         `heap ${format(run.medianHeapUsedBytes / 2 ** 20, 1)} MiB (1 VU: ${format(baseline.medianHeapUsedBytes / 2 ** 20, 1)} MiB); per VU ${format(rssPerVuBytes)} bytes resident, ${format(heapPerVuBytes)} bytes of heap`,
     );
   }
+}
+
+/** Runs one arrival rate on worker threads; listeners do not see worker samples, so only whole-run lag is printed. */
+function measureScheduleLagWithWorkers(targetUrl: string, scriptPath: string, rate: number, seconds: number, workers: number): void {
+  const totalSeconds = WARM_UP_SECONDS + seconds;
+  const vus = Math.max(200, rate / 10);
+  const run = runChild(['engine', scriptPath, `TARGET=${targetUrl}`, `RATE=${rate}`, `VUS=${vus}`, `DURATION=${totalSeconds}s`], { workers });
+  const planned = rate * totalSeconds;
+  console.log(
+    `  ${format(rate)}/s on ${workers} worker threads: herd_schedule_lag whole run p50 ${format(metric(run, 'herd_schedule_lag', 'med'), 3)} ms, ` +
+      `p99 ${format(metric(run, 'herd_schedule_lag', 'p(99)'), 1)} ms, max ${format(metric(run, 'herd_schedule_lag', 'max'), 1)} ms; ` +
+      `${format(metric(run, 'iterations', 'count'))} of ${format(planned)} planned iterations ran, ${format(metric(run, 'dropped_iterations', 'count'))} dropped (${vus} VUs)`,
+  );
 }
 
 function measureScheduleLag(targetUrl: string, scriptPath: string, rates: number[], seconds: number): void {
@@ -188,8 +222,10 @@ const target = await startTarget();
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}; target ${target.url} (high-concurrency profile)`);
 try {
   measureSaturation(target.url, scripts.saturation, seconds);
+  measureSaturationWithWorkers(target.url, scripts.saturation, seconds, BENCH_WORKERS);
   measureIdleMemory(scripts.idle);
   measureScheduleLag(target.url, scripts.arrivals, values['skip-20k'] === true ? [1000, 5000] : [1000, 5000, 20_000], seconds);
+  if (values['skip-20k'] !== true) measureScheduleLagWithWorkers(target.url, scripts.arrivals, 20_000, seconds, BENCH_WORKERS);
 } finally {
   target.child.kill('SIGTERM');
   rmSync(scriptDirectory, { recursive: true, force: true });

@@ -55,7 +55,10 @@ export interface RunScriptOptions {
   writeStderr?: (text: string) => void;
   /** Stops the run as Ctrl-C does; the CLI wires SIGINT to it. */
   signal?: AbortSignal;
-  /** More receivers of every sample after aggregation, beside the `--out` files; bench/engine-child.ts uses one. */
+  /**
+   * More receivers of every sample after aggregation, beside the `--out` files; bench/engine-child.ts uses one.
+   * NOTE: with `workers` above 1 they receive only the main thread's samples (vus, vus_max), because functions cannot cross threads.
+   */
   listeners?: SampleListener[];
   /** `--execution-segment`, such as `1/3:2/3`: run only that share of every arrival-rate schedule. */
   executionSegment?: string;

@@ -1,6 +1,6 @@
-// The main thread's side of a run on several worker threads: starts one worker per share of the
-// test, forwards their log and output lines, keeps a live merged view for the progress line and
-// abortOnFail thresholds, and merges their metrics and checks into the main run at the end.
+// The main thread's side of a run on worker threads. It starts one worker per share of the test and
+// forwards their log and output lines. A merged view of their snapshots drives the progress line and
+// abortOnFail thresholds, and at the end their metrics and checks are merged into the main run.
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -84,8 +84,6 @@ function forwardLog(seenLines: Set<string>, line: string, fromConsole: boolean, 
 function startWorker(inputs: WorkerRunInputs, plan: WorkerPlan, watchedMetricNames: string[]): WorkerHandle {
   const outputKinds = inputs.outputs.map((output): 'csv' | 'json' => (output instanceof CsvOutput ? 'csv' : 'json'));
   const data: WorkerStartData = {
-    workerIndex: plan.index,
-    workerCount: inputs.workerCount,
     scriptPath: inputs.scriptPath,
     environment: inputs.run.environment,
     options: { ...inputs.options, scenarios: plan.scenarios },
@@ -185,6 +183,9 @@ function describeDeath(handle: WorkerHandle): string {
   if (error === undefined) return `it exited with code ${handle.exitCode} before finishing its share`;
   // The engine's own errors (HerdUserError) carry a complete message; a stack into the engine would only add noise.
   if ('exitCode' in error) return error.message;
+  if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return `${error.message}; keep less data in module state or in long iterations, or run fewer VUs per worker with more workers`;
+  }
   return error.stack ?? error.message;
 }
 

@@ -5,17 +5,15 @@ import type { ExecutionSegment } from '../execution-segment.ts';
 import type { MetricSnapshot } from '../metrics.ts';
 import type { EngineOptions } from '../options.ts';
 
-/** What a worker receives as `workerData`: its share of the test and everything it needs to run it alone. */
+/** The `workerData` of a worker: its share of the test and everything it needs to run that share alone. */
 export interface WorkerStartData {
-  workerIndex: number;
-  workerCount: number;
   scriptPath: string;
   environment: Record<string, string>;
   /** The main thread's options, with this worker's part of every closed-model scenario. */
   options: EngineOptions;
   segment: ExecutionSegment;
   firstVuId: number;
-  /** What setup() returned in the main thread. */
+  /** The value setup() returned in the main thread. */
   setupData: unknown;
   /** The `--out` kinds, in the main thread's order; the worker formats the lines and posts them. */
   outputKinds: ('csv' | 'json')[];

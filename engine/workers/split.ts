@@ -1,12 +1,12 @@
-// How one test is divided among N worker threads: segment i of an even sequence for arrival-rate
-// scenarios, whole VUs and iterations for the closed-model ones, and a block of VU ids each.
+// The division of one test among N worker threads: segment i of an even sequence for arrival-rate
+// scenarios, whole VUs and iterations for the closed-model ones, and a block of VU ids for each.
 import { scaleVUsToSegment } from '../execution-segment.ts';
 import type { ExecutionSegment } from '../execution-segment.ts';
 import type { Scenario } from '../options.ts';
 
 /**
- * Returns part `index` of `total` split into `count` whole parts that differ by at most one and add
- * up to `total`; the first `total mod count` parts get the extra one.
+ * Returns part `index` of `total` split into `count` whole parts that add up to `total`. The parts
+ * differ by at most one, because the first `total mod count` parts get one more.
  */
 export function evenPart(total: number, index: number, count: number): number {
   return Math.floor(total / count) + (index < total % count ? 1 : 0);

@@ -228,6 +228,22 @@ test('worker init error names its segment', async () => {
   assert.match(result.stdout, /iterations|vus/);
 });
 
+test('worker out of memory names its segment', async () => {
+  const scriptPath = writeScript(`
+    const kept = [];
+    export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1500ms', preAllocatedVUs: 2, maxVUs: 2 } } };
+    export default async function () {
+      if (__VU === 1) for (let i = 0; i < 200; i++) kept.push(new Array(100000).fill(i));
+    }
+  `);
+
+  const result = await runCaptured({ scriptPath, workers: 2, workerResourceLimits: { maxOldGenerationSizeMb: 64 } });
+
+  assert.equal(result.exitCode, 107);
+  assert.match(result.stderr, /worker 1 of 2, segment 0:1\/2, died: Worker terminated due to reaching memory limit: JS heap out of memory; keep less data/);
+  assert.match(result.stdout, /iterations\.+: \d+/);
+});
+
 test('abort signal stops every worker', async () => {
   const scriptPath = writeScript(`
     import http from 'k6/http';
