@@ -35,13 +35,25 @@ export interface PlanSettings {
   headroom?: number;
   /**
    * Whether to simulate the run against the reference target: `auto` (the default) simulates when
-   * the run sends at most `SIMULATION_REQUEST_BUDGET` requests, `always` whatever it costs, `never` not at all.
+   * the run sends at most `SIMULATION_REQUEST_BUDGET` requests, `always` up to `MAX_SIMULATED_REQUESTS`, `never` not at all.
    */
   simulate?: 'auto' | 'always' | 'never';
 }
 
 /** Requests up to which `herd plan` simulates the run by default: about a second of simulation. */
 export const SIMULATION_REQUEST_BUDGET = 400_000;
+
+/** Requests above which no run is simulated: about a minute of simulation and a few GB of memory. */
+export const MAX_SIMULATED_REQUESTS = 20_000_000;
+
+function describeSkippedSimulation(plannedRequests: number, simulate: PlanSettings['simulate']): string {
+  const requests = Math.round(plannedRequests).toLocaleString('en-US');
+  if (simulate === 'never') return 'The run was not simulated because --no-simulate was given.';
+  if (plannedRequests > MAX_SIMULATED_REQUESTS) {
+    return `The run was not simulated: it sends ${requests} requests, more than the ${MAX_SIMULATED_REQUESTS.toLocaleString('en-US')} the simulation can hold. Simulate a smaller --scale with proportionally fewer --servers: a smaller fleet pools its workers less well, so its prediction is pessimistic.`;
+  }
+  return `The run was not simulated: it sends ${requests} requests, more than the ${SIMULATION_REQUEST_BUDGET.toLocaleString('en-US')} simulated by default; herd plan --simulate simulates it (about 2.5 µs per request).`;
+}
 
 /** Plans an event: stages and VUs per platform, demand, the fleet's sustainable rate and the prediction. */
 export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): PlanReport {
@@ -73,7 +85,10 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   const timeline = buildTimeline(platforms, curves);
   const plannedRequests = platforms.reduce((sum, platform) => sum + platform.stages.plannedIterations * platform.requestsPerUser, 0);
   const simulate = settings.simulate ?? 'auto';
-  const prediction = simulate === 'always' || (simulate === 'auto' && plannedRequests <= SIMULATION_REQUEST_BUDGET) ? simulatePlan(platforms, event, settings.profile, servers) : undefined;
+  let budget = 0;
+  if (simulate === 'always') budget = MAX_SIMULATED_REQUESTS;
+  if (simulate === 'auto') budget = SIMULATION_REQUEST_BUDGET;
+  const prediction = plannedRequests <= budget ? simulatePlan(platforms, event, settings.profile, servers) : undefined;
   for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
 
   return {
@@ -90,7 +105,7 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
       'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',
       'The fleet figures and peakSteadyState treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
       prediction === undefined
-        ? `The run was not simulated: it sends ${Math.round(plannedRequests)} requests, more than the ${SIMULATION_REQUEST_BUDGET} simulated by default; herd plan --simulate simulates it (about 2.5 µs per request).`
+        ? describeSkippedSimulation(plannedRequests, simulate)
         : 'prediction simulates the run request by request against the reference target: k6\'s start times, the proxy queue with its timeout, seeded log-normal hold times, and users who stop after a failed essential request.',
     ],
   };

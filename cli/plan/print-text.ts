@@ -118,7 +118,7 @@ export function formatPlanText(report: PlanReport, options: { charts?: boolean }
     `herd plan: ${report.event.name} (${report.event.file}), scale ${report.event.scale}, ${formatNumber(report.event.users)} users`,
     arrivalLines(report).join('\n'),
     platformTable(report),
-    `servers if every request of the peak second were in flight at once: ${formatNumber(report.total.serversIfPeakSecondInFlight)} ` +
+    `servers if every request of the peak second were in flight at once: ${formatNumber(report.total.serversIfPeakSecondInFlight, report.total.serversIfPeakSecondInFlight < 10 ? 1 : 0)} ` +
       `(${formatNumber(report.total.peakRequestsPerSecond)} / ${report.fleet.concurrencyPerServer})`,
     fleetLines(report).join('\n'),
   ];

@@ -20,6 +20,12 @@ export interface LogNormalParameters {
 }
 
 /**
+ * Largest sigma accepted. At sigma 3 the 99th percentile arrives 1,100 times later than the
+ * median, which is no longer one herd; far larger values overflow the quantile arithmetic.
+ */
+export const MAX_SIGMA = 3;
+
+/**
  * Turns the shape a user writes (median and sigma, `within` and one of them, or `within` or the
  * median alone with DEFAULT_SIGMA) into a median and a sigma. Records problems under `field`
  * and returns undefined when the shape is invalid.
@@ -33,6 +39,8 @@ export function resolveLogNormalShape(shape: LogNormalShape, field: string, prob
   }
   if (sigma !== undefined && !isPositiveNumber(sigma)) {
     problems.add(`${field}.sigma`, `must be greater than 0 (a sigma of 0 would make every user arrive at the same instant), got ${String(sigma)}`);
+  } else if (sigma !== undefined && sigma > MAX_SIGMA) {
+    problems.add(`${field}.sigma`, `must be at most ${MAX_SIGMA}, got ${sigma}: the 99th percentile would arrive ${Math.round(Math.exp(2.326 * sigma)).toLocaleString('en-US')} times later than the median; model spread-out arrivals as several waves instead`);
   }
   if (within !== undefined) {
     checkWithin(within, `${field}.within`, problems);
@@ -63,6 +71,14 @@ export function resolveLogNormalShape(shape: LogNormalShape, field: string, prob
       `${field}.within`,
       `a fraction of ${within.fraction} within ${within.seconds} s is impossible with a median of ${medianSeconds} s; ` +
         'for a fraction above 0.5 the window must be longer than the median',
+    );
+    return undefined;
+  }
+  if (derivedSigma > MAX_SIGMA) {
+    problems.add(
+      `${field}.within`,
+      `a fraction of ${within.fraction} within ${within.seconds} s with a median of ${medianSeconds} s needs a sigma of ${derivedSigma.toFixed(2)}, above the ${MAX_SIGMA} accepted; ` +
+        'shorten the window, lengthen the median, or model several waves',
     );
     return undefined;
   }

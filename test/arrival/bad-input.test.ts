@@ -30,6 +30,23 @@ test('sigma of 0 is rejected', () => {
   assertRejects(() => createArrivalCurve({ ...oneNotification, sigma: 0 }, 100), 'arrival.sigma', 'greater than 0');
 });
 
+test('sigma above 3 is rejected', () => {
+  assertRejects(() => createArrivalCurve({ ...oneNotification, sigma: 50 }, 100), 'arrival.sigma', 'at most 3', 'got 50', 'several waves');
+});
+
+test('window needing sigma above 3 is rejected', () => {
+  assertRejects(
+    () => createArrivalCurve({ model: 'lognormal', notificationAtSeconds: 0, medianSeconds: 1, within: { fraction: 0.99, seconds: 100_000 } }, 100),
+    'arrival.within',
+    'sigma of 4.95',
+  );
+});
+
+test('sigma of 3 still plans', () => {
+  const curve = createArrivalCurve({ ...oneNotification, sigma: 3 }, 1000);
+  assert.equal(curve.totalUsers, 1000);
+});
+
 test('window under a second is rejected', () => {
   assertRejects(
     () => createArrivalCurve({ model: 'lognormal', notificationAtSeconds: 0, within: { fraction: 0.99, seconds: 0.5 } }, 100),

@@ -69,7 +69,7 @@ test('default fleet is the servers needed', () => {
 test('a run too large to simulate by default says how to simulate it', () => {
   const report = planStory();
   assert.equal(report.prediction, undefined);
-  assert.match(report.notes.join('\n'), /1095000 requests, more than the 400000 simulated by default; herd plan --simulate/);
+  assert.match(report.notes.join('\n'), /1,095,000 requests, more than the 400,000 simulated by default; herd plan --simulate/);
 });
 
 test('small fleet predicts 503s and slow admission', () => {
