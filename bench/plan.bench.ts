@@ -4,7 +4,9 @@
 //
 // Plans the live event (50,000 users, 99 % within 60 s, 70 % mobile / 30 % web) twice: as
 // stages only, and as the whole `herd plan` report. Then plans the same curve at 10⁹ users,
-// which must take under a second. Prints the median and the slowest of the repeats.
+// which must take under a second, and simulates the default `make herd-test` run (scale 0.04,
+// one legacy server) and the whole event against the servers it needs. Prints the median and
+// the slowest of the repeats.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPlanReport } from '../cli/plan/build-plan.ts';
@@ -57,3 +59,18 @@ if (huge.maxMs > HUGE_PLAN_LIMIT_MS) {
   console.log(`10⁹ users took ${huge.maxMs.toFixed(0)} ms, over the ${HUGE_PLAN_LIMIT_MS} ms target`);
   process.exitCode = 1;
 }
+
+const herdTestRun = measure(Math.min(repeat, 5), () => buildPlanReport(event, { eventFile: eventPath, profile: legacyProfile, scale: 0.04, servers: 1 }));
+const herdTestPrediction = herdTestRun.result.prediction;
+console.log(
+  `herd plan --scale 0.04 --servers 1, run simulated: median ${herdTestRun.medianMs.toFixed(1)} ms, max ${herdTestRun.maxMs.toFixed(1)} ms; ` +
+    `${herdTestPrediction?.requestsSent.toLocaleString('en-US')} requests, ${((herdTestPrediction?.admittedShare ?? 0) * 100).toFixed(1)} % admitted, ${((herdTestPrediction?.rejectedShare ?? 0) * 100).toFixed(1)} % 503`,
+);
+
+const wholeEvent = measure(1, () => buildPlanReport(event, { eventFile: eventPath, profile: legacyProfile, simulate: 'always' }));
+const wholePrediction = wholeEvent.result.prediction;
+const simulatedRequests = wholePrediction?.requestsSent ?? 0;
+console.log(
+  `herd plan --simulate at scale 1 (${wholeEvent.result.fleet.servers.toLocaleString('en-US')} servers): ${wholeEvent.medianMs.toFixed(0)} ms for ${simulatedRequests.toLocaleString('en-US')} requests, ` +
+    `${((wholeEvent.medianMs * 1000) / Math.max(1, simulatedRequests)).toFixed(2)} µs per request; ${((wholePrediction?.admittedShare ?? 0) * 100).toFixed(1)} % admitted`,
+);

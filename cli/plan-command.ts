@@ -31,7 +31,7 @@ Options:
   --max-shape-error F          allowed stage shape error as a fraction of the peak rate (default 0.01)
   --max-stages N               stage cap per platform (default 200)
   --queue-timeout-ms N         the target's proxy queue timeout for the prediction (default: the profile's, 5000)
-  --simulate                   simulate the run against the reference target even above 400,000 requests (about 2.5 µs each)
+  --simulate                   simulate the run against the reference target even above 400,000 requests (1 to 3 µs each)
   --no-simulate                leave the run simulation out (plan.json then has no prediction)
   --json FILE                  write the plan as JSON (plan.json), with a per-second timeline
   --svg FILE                   write λ(t) and N(t) as an SVG chart

@@ -52,7 +52,7 @@ function describeSkippedSimulation(plannedRequests: number, simulate: PlanSettin
   if (plannedRequests > MAX_SIMULATED_REQUESTS) {
     return `The run was not simulated: it sends ${requests} requests, more than the ${MAX_SIMULATED_REQUESTS.toLocaleString('en-US')} the simulation can hold. Simulate a smaller --scale with proportionally fewer --servers: a smaller fleet pools its workers less well, so its prediction is pessimistic.`;
   }
-  return `The run was not simulated: it sends ${requests} requests, more than the ${SIMULATION_REQUEST_BUDGET.toLocaleString('en-US')} simulated by default; herd plan --simulate simulates it (about 2.5 µs per request).`;
+  return `The run was not simulated: it sends ${requests} requests, more than the ${SIMULATION_REQUEST_BUDGET.toLocaleString('en-US')} simulated by default; herd plan --simulate simulates it (1 to 3 µs per request).`;
 }
 
 /** Plans an event: stages and VUs per platform, demand, the fleet's sustainable rate and the prediction. */
