@@ -10,6 +10,7 @@ import { chooseEngine, type EngineChoice } from './herd-test/engine-choice.ts';
 import { formatFolderTime, readGitRevision, readHostName, type RunInfo } from './herd-test/run-info.ts';
 import { startReferenceTarget, type TargetHandle, type TargetTimerLag } from './herd-test/reference-target.ts';
 import { checkPrediction, formatPredictionCheck } from './herd-test/prediction-check.ts';
+import { assertTargetReachable } from './herd-test/target-preflight.ts';
 import { profiles, type TargetProfile } from '../target/profiles.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,6 +143,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const allowHosts = [...(event.target?.allow ?? []), ...splitAllowHosts(process.env[ALLOW_HOSTS_ENV_VAR])];
     const target = assertTargetAllowed(options.targetUrl, { allowHosts, source: '--target' });
     isRemoteTarget = !isLoopbackParsedHost(target.host);
+    await assertTargetReachable(options.targetUrl);
   }
   const scenarioName = basename(entry, '.ts');
   const startedAt = new Date();

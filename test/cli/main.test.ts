@@ -33,3 +33,27 @@ test('version prints the package version', () => {
   assert.equal(result.status, 0);
   assert.match(result.stdout, /^k6-herd \d+\.\d+\.\d+ on Node\.js v\d+/);
 });
+
+test('unreachable target stops herd-test before any load', async () => {
+  const { createServer } = await import('node:net');
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // A port that was free a moment ago: a listener bound and closed again leaves nothing there.
+  const server = createServer();
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  const resultsDir = mkdtempSync(resolve(tmpdir(), 'herd-preflight-'));
+
+  try {
+    const result = runHerd(['herd-test', '--target', `http://127.0.0.1:${port}`, '--results-dir', resultsDir, '--quiet']);
+
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, new RegExp(`--target http://127\\.0\\.0\\.1:${port} returned no response to a GET within 5 s \\(ECONNREFUSED`));
+    assert.match(result.stderr, /no load was sent/);
+    assert.deepEqual(readdirSync(resultsDir), []);
+  } finally {
+    rmSync(resultsDir, { recursive: true, force: true });
+  }
+});
