@@ -121,7 +121,7 @@ export async function runArrivalRate(runner: ScenarioRunner, config: ArrivalRate
 
     run.registry.add(lagMetric, lagMs, lagTags);
     state.activeVUs++;
-    void runner.startIteration(vu).then(() => makeVuFree(vu));
+    void runner.startIteration(vu, makeVuFree);
   };
   await runOnSchedule(originMs, schedule.offsets(), stopSignal, startArrival);
 

@@ -8,8 +8,17 @@ import type { TestRun } from '../test-run.ts';
 
 type IterationFunction = (data: unknown) => unknown;
 
+const SETTLED: Promise<void> = Promise.resolve();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
 interface RunningIteration {
   vu: VuState;
+  context: IterationContext;
+  startedAtMs: number;
+  onEnd: ((vu: VuState) => void) | undefined;
   /** The VU's `__ITER` when the iteration started, which identifies it among the VU's iterations. */
   iteration: number;
   interruption: Interruption;
@@ -83,8 +92,11 @@ export class ScenarioRunner {
     return { idInTest: this.run.nextVuId++, idInScenario: this.state.allocatedVUs, iteration: 0, pool: undefined, jar: undefined, tags: {} };
   }
 
-  /** Starts one iteration on `vu` and returns a promise that settles when it ends or is interrupted; it never rejects. */
-  startIteration(vu: VuState): Promise<void> {
+  /**
+   * Starts one iteration on `vu` and returns a promise that settles when it ends or is interrupted; it
+   * never rejects. `onEnd`, when given, is called with the VU at that moment, before the promise settles.
+   */
+  startIteration(vu: VuState, onEnd?: (vu: VuState) => void): Promise<void> {
     const interruption = new Interruption();
     const iterationInScenario = this.state.iterationsStarted++;
     const context: IterationContext = {
@@ -95,38 +107,49 @@ export class ScenarioRunner {
       interruption,
       baseTags: this.baseTags,
     };
-    const running: RunningIteration = { vu, iteration: vu.iteration, interruption, done: Promise.resolve(), interrupted: false };
+    const running: RunningIteration = { vu, iteration: vu.iteration, interruption, done: SETTLED, interrupted: false, startedAtMs: performance.now(), context, onEnd };
     this.inFlight.add(running);
-    running.done = this.iterate(context, running);
+    vu.jar?.clear();
+
+    // No async function and no await here: while AsyncLocalStorage is active, each promise costs async
+    // hooks, and this runs for every iteration. The context stays with every promise created inside run().
+    let result: unknown;
+    try {
+      result = iterationStorage.run(context, this.callIterationFunction);
+    } catch (error) {
+      this.endIteration(running, error, true);
+      return SETTLED;
+    }
+    if (!isThenable(result)) {
+      this.endIteration(running, undefined, false);
+      return SETTLED;
+    }
+    running.done = Promise.resolve(result).then(
+      () => this.endIteration(running, undefined, false),
+      (error: unknown) => this.endIteration(running, error, true),
+    );
     return running.done;
   }
 
   private readonly callIterationFunction = (): unknown => this.iterationFunction(this.setupData);
 
-  private async iterate(context: IterationContext, running: RunningIteration): Promise<void> {
-    const { vu } = context;
-    const startedAtMs = performance.now();
-    vu.jar?.clear();
-    try {
-      // The function's result is awaited outside run(): the context stays with every promise created inside it.
-      await iterationStorage.run(context, this.callIterationFunction);
-    } catch (error) {
-      if (!running.interrupted) this.reportIterationError(error);
-    } finally {
-      this.inFlight.delete(running);
-      vu.iteration++;
-      if (this.run.options?.noVUConnectionReuse === true && vu.pool !== undefined) {
-        const pool = vu.pool;
-        vu.pool = undefined;
-        void pool.close();
-      }
+  private endIteration(running: RunningIteration, error: unknown, failed: boolean): void {
+    const { vu, context } = running;
+    if (failed && !running.interrupted) this.reportIterationError(error);
+    this.inFlight.delete(running);
+    vu.iteration++;
+    if (this.run.options?.noVUConnectionReuse === true && vu.pool !== undefined) {
+      const pool = vu.pool;
+      vu.pool = undefined;
+      void pool.close();
     }
-    if (running.interrupted) return;
-
-    this.state.iterationsCompleted++;
-    const tags = sampleTags(context);
-    this.run.registry.add(this.run.builtin.iterationDuration, performance.now() - startedAtMs, tags);
-    this.run.registry.add(this.run.builtin.iterations, 1, tags);
+    if (!running.interrupted) {
+      this.state.iterationsCompleted++;
+      const tags = sampleTags(context);
+      this.run.registry.add(this.run.builtin.iterationDuration, performance.now() - running.startedAtMs, tags);
+      this.run.registry.add(this.run.builtin.iterations, 1, tags);
+    }
+    running.onEnd?.(vu);
   }
 
   private reportIterationError(error: unknown): void {

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { Interruption } from '../context.ts';
+import type { Interruption, InterruptListener } from '../context.ts';
 import { errorCodeForStatus, failureFromError, REQUEST_TIMEOUT } from './error-codes.ts';
 import type { RequestFailure } from './error-codes.ts';
 
@@ -17,10 +17,41 @@ export interface RequestTimings {
   duration: number;
 }
 
+/**
+ * A request URL with the parts that every request on it reads. URL getters build a new string on each
+ * call, so the parts are computed once per parsed URL and shared.
+ */
+export interface RequestTarget {
+  url: URL;
+  /** `http://host:port`, the key of a VU's connections. */
+  origin: string;
+  /** Path and query string, as written in the request line. */
+  path: string;
+  /** Host name without IPv6 brackets, reported as `remote_ip`. */
+  remoteAddress: string;
+  remotePort: number;
+  /** Bytes of the request line and Host header apart from the method, for `data_sent`. */
+  requestLineBytes: number;
+}
+
+/** Computes the parts of `url` that the wire layer reads for every request. */
+export function toRequestTarget(url: URL): RequestTarget {
+  const path = `${url.pathname}${url.search}`;
+  const defaultPort = url.protocol === 'https:' ? 443 : 80;
+  return {
+    url,
+    origin: url.origin,
+    path,
+    remoteAddress: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    remotePort: url.port === '' ? defaultPort : Number(url.port),
+    requestLineBytes: path.length + 12 + url.host.length + 10,
+  };
+}
+
 /** One request to send on the wire (no redirects; the caller follows them). */
 export interface WireRequest {
   method: string;
-  url: URL;
+  target: RequestTarget;
   headers: Record<string, string>;
   body: Buffer | undefined;
   timeoutMs: number;
@@ -170,19 +201,88 @@ export function canonicalHeaderName(name: string): string {
 }
 
 function estimateRequestBytes(request: WireRequest): number {
-  const url = request.url;
-  let size = request.method.length + url.pathname.length + url.search.length + 12 + url.host.length + 10;
+  let size = request.method.length + request.target.requestLineBytes;
   for (const name in request.headers) size += name.length + (request.headers[name] as string).length + 4;
   return size + (request.body?.length ?? 0);
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** Receives the response of one wire request. */
+export interface WireResponseHandler {
+  onWireResponse(response: WireResponse): void;
+}
+
+/**
+ * The in-flight exchanges that share one timeout, in the order they started, so the first one is always
+ * the first to expire. The list needs one timer where each request used to start its own. A Timeout per
+ * request, with the async hooks that AsyncLocalStorage runs for each, showed in profiles of saturated runs.
+ */
+class TimeoutList {
+  private first: WireExchange | undefined;
+  private last: WireExchange | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  add(exchange: WireExchange, nowMs: number): void {
+    exchange.deadlineMs = nowMs + this.timeoutMs;
+    exchange.previousInList = this.last;
+    exchange.nextInList = undefined;
+    if (this.last === undefined) this.first = exchange;
+    else this.last.nextInList = exchange;
+    this.last = exchange;
+    exchange.timeoutList = this;
+    if (this.timer === undefined) this.arm(nowMs);
+  }
+
+  remove(exchange: WireExchange): void {
+    const { previousInList, nextInList } = exchange;
+    if (previousInList === undefined) this.first = nextInList;
+    else previousInList.nextInList = nextInList;
+    if (nextInList === undefined) this.last = previousInList;
+    else nextInList.previousInList = previousInList;
+    exchange.previousInList = undefined;
+    exchange.nextInList = undefined;
+    exchange.timeoutList = undefined;
+  }
+
+  // The timer stays armed when its exchange ends early. It then fires once, finds nothing expired and
+  // waits for the new first exchange. It is unref'd, because a pending request keeps its socket ref'd.
+  private arm(nowMs: number): void {
+    if (this.first === undefined) return;
+    this.timer = setTimeout(this.expire, Math.max(1, Math.ceil(this.first.deadlineMs - nowMs)));
+    this.timer.unref();
+  }
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    const nowMs = performance.now();
+    while (this.first !== undefined && this.first.deadlineMs <= nowMs) {
+      const expired = this.first;
+      this.remove(expired);
+      expired.timeOut();
+    }
+    this.arm(nowMs);
+  };
+}
+
+const timeoutLists = new Map<number, TimeoutList>();
+
+function timeoutListFor(timeoutMs: number): TimeoutList {
+  let list = timeoutLists.get(timeoutMs);
+  if (list === undefined) {
+    list = new TimeoutList(timeoutMs);
+    timeoutLists.set(timeoutMs, list);
+  }
+  return list;
+}
+
 /**
  * One request on one connection, and undici's handler for it. A class instead of closures keeps the
  * per-request cost to one object, which matters at tens of thousands of requests per second.
  */
-class WireExchange implements Dispatcher.DispatchHandler {
+class WireExchange implements Dispatcher.DispatchHandler, InterruptListener {
   readonly response: WireResponse;
   private readonly startedAtMs = performance.now();
   private connectedAtMs = 0;
@@ -193,18 +293,20 @@ class WireExchange implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] | undefined;
   private bodyBytes = 0;
   private headerBytes = 0;
-  private readonly timer: NodeJS.Timeout;
-  private readonly unsubscribe: (() => void) | undefined;
+  /** Place in the TimeoutList of the request's timeout; maintained by that list. */
+  deadlineMs = 0;
+  timeoutList: TimeoutList | undefined;
+  previousInList: WireExchange | undefined;
+  nextInList: WireExchange | undefined;
 
   constructor(
     private readonly pool: VuConnectionPool,
     private readonly connection: VuConnection,
     private readonly request: WireRequest,
-    interruption: Interruption | undefined,
-    private readonly resolve: (response: WireResponse) => void,
+    private readonly interruption: Interruption | undefined,
+    private readonly handler: WireResponseHandler,
   ) {
-    const url = request.url;
-    const isHttps = url.protocol === 'https:';
+    const target = request.target;
     this.response = {
       status: 0,
       statusText: '',
@@ -215,29 +317,34 @@ class WireExchange implements Dispatcher.DispatchHandler {
       failure: undefined,
       bytesSent: 0,
       bytesReceived: 0,
-      remoteAddress: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      remotePort: url.port === '' ? (isHttps ? 443 : 80) : Number(url.port),
+      remoteAddress: target.remoteAddress,
+      remotePort: target.remotePort,
     };
-    // finish() runs before the abort so that undici's resulting onError cannot replace the reason.
-    this.timer = setTimeout(() => {
-      this.finish(REQUEST_TIMEOUT);
-      this.abortRequest?.(new Error('request timeout'));
-    }, request.timeoutMs);
-    this.unsubscribe = interruption?.subscribe(() => {
-      this.finish({ message: 'context canceled', code: 1000 });
-      this.abortRequest?.(new Error('iteration interrupted'));
-    });
+    timeoutListFor(request.timeoutMs).add(this, this.startedAtMs);
+    interruption?.subscribe(this);
   }
 
   private get address(): string {
     return `${this.response.remoteAddress}:${this.response.remotePort}`;
   }
 
+  /** Ends the exchange with a timeout; called by its TimeoutList. */
+  timeOut(): void {
+    // finish() runs before the abort so that undici's resulting onError cannot replace the reason.
+    this.finish(REQUEST_TIMEOUT);
+    this.abortRequest?.(new Error('request timeout'));
+  }
+
+  onInterrupt(): void {
+    this.finish({ message: 'context canceled', code: 1000 });
+    this.abortRequest?.(new Error('iteration interrupted'));
+  }
+
   finish(failure: RequestFailure | undefined): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
-    this.unsubscribe?.();
+    this.timeoutList?.remove(this);
+    this.interruption?.unsubscribe(this);
     const endedAtMs = performance.now();
     if (this.connectedAtMs === 0) this.connectedAtMs = endedAtMs;
     if (this.sentAtMs === 0) this.sentAtMs = Math.max(this.connectedAtMs, endedAtMs);
@@ -260,9 +367,9 @@ class WireExchange implements Dispatcher.DispatchHandler {
     response.bytesReceived = this.headerBytes + this.bodyBytes;
     const statusCode = errorCodeForStatus(response.status);
     response.failure = failure ?? (statusCode > 0 ? { message: '', code: statusCode } : undefined);
-    if (failure === undefined) this.pool.release(this.request.url.origin, this.connection);
+    if (failure === undefined) this.pool.release(this.request.target.origin, this.connection);
     else this.pool.discard(this.connection);
-    this.resolve(response);
+    this.handler.onWireResponse(response);
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -319,34 +426,41 @@ class WireExchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * Sends `request` on one of the VU's connections and resolves with the response or a failure. It never
- * rejects, because k6 turns network errors into responses with status 0 and an error code.
+ * Sends `request` on one of the VU's connections and passes the response or a failure to `handler`,
+ * once. Network errors become responses with status 0 and an error code, as k6 reports them, so there
+ * is no error path. The handler can run before this function returns, when undici rejects the request
+ * at once.
  */
+export function dispatchOnWire(pool: VuConnectionPool, request: WireRequest, interruption: Interruption | undefined, handler: WireResponseHandler): void {
+  const target = request.target;
+  const connection = pool.acquire(target.origin);
+  const exchange = new WireExchange(pool, connection, request, interruption, handler);
+  let headers = request.headers;
+  if (request.body !== undefined) {
+    headers = {};
+    for (const name in request.headers) headers[name] = request.headers[name] as string;
+    headers['content-length'] = String(request.body.length);
+  }
+  try {
+    connection.client.dispatch(
+      {
+        path: target.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers,
+        body: request.body ?? null,
+        reset: request.closeConnection,
+        // The exchange enforces the request's timeout itself, so undici's own timers stay off.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      exchange,
+    );
+  } catch (error) {
+    exchange.finish(failureFromError(error, `${target.url.hostname}:${target.url.port}`));
+  }
+}
+
+/** Sends `request` like dispatchOnWire and resolves with the response; it never rejects. */
 export function sendOnWire(pool: VuConnectionPool, request: WireRequest, interruption: Interruption | undefined): Promise<WireResponse> {
-  return new Promise((resolve) => {
-    const connection = pool.acquire(request.url.origin);
-    const exchange = new WireExchange(pool, connection, request, interruption, resolve);
-    let headers = request.headers;
-    if (request.body !== undefined) {
-      headers = {};
-      for (const name in request.headers) headers[name] = request.headers[name] as string;
-      headers['content-length'] = String(request.body.length);
-    }
-    try {
-      connection.client.dispatch(
-        {
-          path: `${request.url.pathname}${request.url.search}`,
-          method: request.method as Dispatcher.HttpMethod,
-          headers,
-          body: request.body ?? null,
-          reset: request.closeConnection,
-          headersTimeout: request.timeoutMs + 1000,
-          bodyTimeout: request.timeoutMs + 1000,
-        },
-        exchange,
-      );
-    } catch (error) {
-      exchange.finish(failureFromError(error, `${request.url.hostname}:${request.url.port}`));
-    }
-  });
+  return new Promise((resolve) => dispatchOnWire(pool, request, interruption, { onWireResponse: resolve }));
 }

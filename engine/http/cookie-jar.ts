@@ -53,6 +53,7 @@ export class CookieJar {
 
   /** Returns the cookies to send to `url`, most specific path first. */
   cookiesFor(url: URL): StoredCookie[] {
+    if (this.cookies.length === 0) return [];
     const host = url.hostname.toLowerCase();
     const now = Date.now();
     return this.cookies
@@ -65,6 +66,6 @@ export class CookieJar {
 
   /** Removes every cookie, as k6 does at the start of each iteration. */
   clear(): void {
-    this.cookies = [];
+    if (this.cookies.length > 0) this.cookies = [];
   }
 }

@@ -1,7 +1,7 @@
 // Warms the HTTP path before the first scheduled iteration, so that the first arrivals do not pay for it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendOnWire, VuConnectionPool } from './client.ts';
+import { sendOnWire, toRequestTarget, VuConnectionPool } from './client.ts';
 
 const WARM_UP_REQUESTS = 50;
 const WARM_UP_TIMEOUT_MS = 2_000;
@@ -26,9 +26,9 @@ export async function warmUpHttp(): Promise<Error | undefined> {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
-    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/warm-up`);
+    const target = toRequestTarget(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/warm-up`));
     for (let i = 0; i < WARM_UP_REQUESTS; i++) {
-      const response = await sendOnWire(pool, { method: 'GET', url, headers: {}, body: undefined, timeoutMs: WARM_UP_TIMEOUT_MS, closeConnection: false }, undefined);
+      const response = await sendOnWire(pool, { method: 'GET', target, headers: {}, body: undefined, timeoutMs: WARM_UP_TIMEOUT_MS, closeConnection: false }, undefined);
       if (response.failure !== undefined) return new Error(`warm-up request failed: ${response.failure.message}`);
     }
     return undefined;

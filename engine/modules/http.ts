@@ -4,8 +4,8 @@ import { currentContext, sampleTags } from '../context.ts';
 import type { IterationContext } from '../context.ts';
 import { parseDurationMs } from '../duration.ts';
 import { UnsupportedCallError } from '../errors.ts';
-import { sendOnWire, VuConnectionPool } from '../http/client.ts';
-import type { RequestTimings, WireResponse } from '../http/client.ts';
+import { dispatchOnWire, toRequestTarget, VuConnectionPool } from '../http/client.ts';
+import type { RequestTarget, RequestTimings, WireResponse, WireResponseHandler } from '../http/client.ts';
 import { CookieJar } from '../http/cookie-jar.ts';
 import { nowMs } from '../metrics.ts';
 import type { Tags } from '../metrics.ts';
@@ -114,22 +114,36 @@ interface PreparedRequest {
   cookies: Record<string, unknown>;
 }
 
+/** A parsed request URL with the parts that the wire layer and the `url` and `name` tags read. */
+interface ParsedTarget extends RequestTarget {
+  href: string;
+  hostname: string;
+  /** The `url` tag: the URL with secret query parameters redacted. */
+  urlTag: string;
+}
+
+function toParsedTarget(url: URL): ParsedTarget {
+  const href = url.href;
+  return { ...toRequestTarget(url), href, hostname: url.hostname, urlTag: url.search === '' ? href : redactUrl(href) };
+}
+
 // Parsed URLs by text. Parsing was about 4 % of the CPU of a saturated run, and scripts repeat a
 // handful of URLs. The engine never changes a URL object after parsing, so they can be shared.
-const parsedUrls = new Map<string, URL>();
+const parsedUrls = new Map<string, ParsedTarget>();
 const PARSED_URL_CACHE_LIMIT = 1024;
 
 /** Returns the parsed URL, or the k6 error message for an invalid one (error code 1020). */
-function parseRequestUrl(text: string): URL | string {
+function parseRequestUrl(text: string): ParsedTarget | string {
   const cached = parsedUrls.get(text);
   if (cached !== undefined) return cached;
   const parsed = parseUrlText(text);
-  if (typeof parsed !== 'string') {
-    // Scripts that put ids into URLs would fill the cache, so it starts over at the limit.
-    if (parsedUrls.size >= PARSED_URL_CACHE_LIMIT) parsedUrls.clear();
-    parsedUrls.set(text, parsed);
-  }
-  return parsed;
+  if (typeof parsed === 'string') return parsed;
+
+  // Scripts that put ids into URLs would fill the cache, so it starts over at the limit.
+  if (parsedUrls.size >= PARSED_URL_CACHE_LIMIT) parsedUrls.clear();
+  const target = toParsedTarget(parsed);
+  parsedUrls.set(text, target);
+  return target;
 }
 
 function parseUrlText(text: string): URL | string {
@@ -145,7 +159,7 @@ function parseUrlText(text: string): URL | string {
 /** Returns the headers of one hop with the jar's cookies for `url` and the request's own cookies. */
 function withCookies(headers: Record<string, string>, jar: CookieJar, url: URL, extra: Record<string, unknown>): Record<string, string> {
   const pairs = jar.cookiesFor(url).map((cookie) => `${cookie.name}=${cookie.value}`);
-  for (const [name, value] of Object.entries(extra)) pairs.push(`${name}=${String(value)}`);
+  for (const name in extra) pairs.push(`${name}=${String(extra[name])}`);
   if (pairs.length === 0) return headers;
   const withCookie: Record<string, string> = {};
   for (const name in headers) withCookie[name] = headers[name] as string;
@@ -154,10 +168,10 @@ function withCookies(headers: Record<string, string>, jar: CookieJar, url: URL, 
 }
 
 /** Copies the last hop's result into the k6 Response. */
-function fillResponse(response: Response, wire: WireResponse, url: URL, responseType: PreparedRequest['responseType']): void {
+function fillResponse(response: Response, wire: WireResponse, target: ParsedTarget, responseType: PreparedRequest['responseType']): void {
   response.status = wire.status;
   response.status_text = wire.statusText;
-  response.url = url.href;
+  response.url = target.href;
   response.headers = wire.headers;
   response.timings = wire.timings;
   response.remote_ip = wire.remoteAddress;
@@ -236,10 +250,10 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
   }
 
   /** Records one exchange (one redirect hop) as k6 samples and logs a network failure once per code and host. */
-  function recordExchange(context: IterationContext, request: PreparedRequest, method: string, url: URL, wire: WireResponse): void {
+  function recordExchange(context: IterationContext, request: PreparedRequest, method: string, target: ParsedTarget, wire: WireResponse): void {
     // k6 sets both url and name to the name tag when the script gives one. Unlike k6, tokens in
     // the query string are redacted, because these tags reach every output file.
-    const urlTag = request.explicitName ?? (url.search === '' ? url.href : redactUrl(url.href));
+    const urlTag = request.explicitName ?? target.urlTag;
     // One object built in place: this runs for every request, and two spreads per request showed in profiles.
     const tags = sampleTags(context);
     for (const key in request.userTags) tags[key] = request.userTags[key] as string;
@@ -253,15 +267,17 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     if (wire.failure !== undefined && wire.failure.message !== '') tags.error = wire.failure.message;
     emitMetrics(context, wire, tags);
     if (wire.failure !== undefined && wire.failure.message !== '') {
-      run.logger.once(`fail:${wire.failure.code}:${url.host}`, 'warning', `Request Failed: ${wire.failure.message}`, { error_code: wire.failure.code });
+      run.logger.once(`fail:${wire.failure.code}:${target.url.host}`, 'warning', `Request Failed: ${wire.failure.message}`, { error_code: wire.failure.code });
     }
   }
 
   function prepareRequest(target: unknown, body: unknown, params: RequestParams): PreparedRequest {
     const headers: Record<string, string> = { 'User-Agent': run.options?.userAgent ?? 'k6-herd' };
-    for (const [name, value] of Object.entries(params.headers ?? {})) headers[name] = String(value);
+    const paramHeaders = params.headers;
+    for (const name in paramHeaders) headers[name] = String(paramHeaders[name]);
     const userTags: Tags = {};
-    for (const [key, value] of Object.entries(params.tags ?? {})) userTags[key] = String(value);
+    const paramTags = params.tags;
+    for (const key in paramTags) userTags[key] = String(paramTags[key]);
     return {
       headers,
       payload: toBody(body, headers),
@@ -275,51 +291,105 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     };
   }
 
-  async function asyncRequest(method: unknown, target: unknown, body?: unknown, params?: RequestParams): Promise<Response> {
-    const context = currentContext();
-    if (context === undefined) throw new Error('http requests cannot be made in the init code; make them in setup(), the default function or an exec function');
-    const urlText = target instanceof TaggedUrl ? target.url : String(target);
-    const response = new Response();
-    response.url = urlText;
-    let url = parseRequestUrl(urlText);
-    if (typeof url === 'string') {
-      response.error = url;
-      response.error_code = 1020;
-      run.logger.once(`url:${urlText}`, 'warning', `Request Failed: ${response.error}`);
-      return response;
+  /**
+   * One `asyncRequest` call from its first hop to its response. It follows redirects from undici's
+   * completion callback instead of awaiting each hop, because with AsyncLocalStorage active every
+   * promise and await runs async hooks, and a saturated run makes one call per iteration.
+   */
+  class PendingRequest implements WireResponseHandler {
+    private method: string;
+    private body: Buffer | undefined;
+    private redirectsLeft: number;
+    private readonly jar: CookieJar;
+
+    constructor(
+      private readonly context: IterationContext,
+      private readonly request: PreparedRequest,
+      private readonly response: Response,
+      private target: ParsedTarget,
+      private readonly urlText: string,
+      private readonly requestedMethod: string,
+      private readonly resolve: (response: Response) => void,
+      private readonly reject: (error: unknown) => void,
+    ) {
+      this.method = requestedMethod;
+      this.body = request.payload;
+      this.redirectsLeft = request.redirects;
+      this.jar = vuJar(context);
     }
 
-    const request = prepareRequest(target, body, params ?? {});
-    const jar = vuJar(context);
-    let currentMethod = String(method).toUpperCase();
-    let currentBody = request.payload;
-    let redirectsLeft = request.redirects;
-    let wire: WireResponse;
-    for (;;) {
-      if (!isAllowed(url.hostname)) return blockedHostResponse(response, url.hostname);
-      const headers = withCookies(request.headers, jar, url, request.cookies);
-      const wireRequest = { method: currentMethod, url, headers, body: currentBody, timeoutMs: request.timeoutMs, closeConnection: run.options?.noConnectionReuse === true };
-      wire = await sendOnWire(vuPool(context), wireRequest, context.interruption);
-      for (const header of wire.setCookies) jar.store(url, header);
-      recordExchange(context, request, currentMethod, url, wire);
+    /** Sends the current hop, or resolves with the blocked-host response when its host is not allowed. */
+    send(): void {
+      const target = this.target;
+      if (!isAllowed(target.hostname)) {
+        this.resolve(blockedHostResponse(this.response, target.hostname));
+        return;
+      }
+      const request = this.request;
+      const headers = withCookies(request.headers, this.jar, target.url, request.cookies);
+      const wireRequest = { method: this.method, target, headers, body: this.body, timeoutMs: request.timeoutMs, closeConnection: run.options?.noConnectionReuse === true };
+      dispatchOnWire(vuPool(this.context), wireRequest, this.context.interruption, this);
+    }
 
-      const location = wire.headers.Location;
-      if (!REDIRECT_STATUSES.has(wire.status) || location === undefined || redirectsLeft <= 0) break;
-      redirectsLeft--;
-      url = new URL(location, url);
-      // As browsers and Go do, a 303 (or a 301/302 after a POST) continues as a GET without a body.
-      if (wire.status === 303 || ((wire.status === 301 || wire.status === 302) && currentMethod === 'POST')) {
-        currentMethod = 'GET';
-        currentBody = undefined;
-        for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') delete request.headers[name];
+    onWireResponse(wire: WireResponse): void {
+      try {
+        this.completeHop(wire);
+      } catch (error) {
+        this.reject(error);
       }
     }
 
-    fillResponse(response, wire, url, request.responseType);
-    const requestHeaders: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(request.headers)) requestHeaders[name] = [value];
-    response.request = { method: String(method).toUpperCase(), url: urlText, headers: requestHeaders, body: request.payload?.toString('utf8') ?? '' };
-    return response;
+    private completeHop(wire: WireResponse): void {
+      const { request, target } = this;
+      for (const header of wire.setCookies) this.jar.store(target.url, header);
+      recordExchange(this.context, request, this.method, target, wire);
+
+      const location = wire.headers.Location;
+      if (REDIRECT_STATUSES.has(wire.status) && location !== undefined && this.redirectsLeft > 0) {
+        this.redirectsLeft--;
+        this.target = toParsedTarget(new URL(location, target.url));
+        // As browsers and Go do, a 303 (or a 301/302 after a POST) continues as a GET without a body.
+        if (wire.status === 303 || ((wire.status === 301 || wire.status === 302) && this.method === 'POST')) {
+          this.method = 'GET';
+          this.body = undefined;
+          for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') delete request.headers[name];
+        }
+        // The next hop is sent after undici has finished with the current response.
+        queueMicrotask(() => this.send());
+        return;
+      }
+
+      const response = this.response;
+      fillResponse(response, wire, target, request.responseType);
+      const requestHeaders: Record<string, string[]> = {};
+      for (const name in request.headers) requestHeaders[name] = [request.headers[name] as string];
+      response.request = { method: this.requestedMethod, url: this.urlText, headers: requestHeaders, body: request.payload?.toString('utf8') ?? '' };
+      this.resolve(response);
+    }
+  }
+
+  function asyncRequest(method: unknown, target: unknown, body?: unknown, params?: RequestParams): Promise<Response> {
+    try {
+      const context = currentContext();
+      if (context === undefined) throw new Error('http requests cannot be made in the init code; make them in setup(), the default function or an exec function');
+      const urlText = target instanceof TaggedUrl ? target.url : String(target);
+      const response = new Response();
+      response.url = urlText;
+      const parsed = parseRequestUrl(urlText);
+      if (typeof parsed === 'string') {
+        response.error = parsed;
+        response.error_code = 1020;
+        run.logger.once(`url:${urlText}`, 'warning', `Request Failed: ${response.error}`);
+        return Promise.resolve(response);
+      }
+
+      const request = prepareRequest(target, body, params ?? {});
+      const requestedMethod = String(method).toUpperCase();
+      return new Promise((resolve, reject) => new PendingRequest(context, request, response, parsed, urlText, requestedMethod, resolve, reject).send());
+    } catch (error) {
+      // An invalid call (an unknown timeout format, a request in the init code) rejects, as in k6's async API.
+      return Promise.reject(error);
+    }
   }
 
   function url(strings: TemplateStringsArray, ...values: unknown[]): TaggedUrl {
