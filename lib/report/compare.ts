@@ -34,6 +34,23 @@ export interface RunComparison {
   toleranceFraction: number;
   quantities: ComparedQuantity[];
   regressions: number;
+  /** Settings in which the two runs differ (scenario, scale, users, engine, backend), each as `name (baseline value, candidate value)`. */
+  differences: string[];
+}
+
+/** Lists the settings in which two runs differ, since a change there, not in the backend, can explain any gap. */
+function describeDifferences(baseline: ReportData, candidate: ReportData): string[] {
+  const settings: Array<[string, unknown, unknown]> = [
+    ['scenario', baseline.run.scenario, candidate.run.scenario],
+    ['scale', baseline.run.scale, candidate.run.scale],
+    ['planned users', baseline.verdict.users, candidate.verdict.users],
+    ['engine', baseline.run.engine, candidate.run.engine],
+    ['backend profile', baseline.run.targetProfile, candidate.run.targetProfile],
+    ['backend servers', baseline.run.targetServers, candidate.run.targetServers],
+  ];
+  return settings
+    .filter(([, before, after]) => before !== undefined && after !== undefined && before !== after)
+    .map(([name, before, after]) => `${name} (${String(before)} in the baseline, ${String(after)} in the candidate)`);
 }
 
 function share(part: number, whole: number | null): number | null {
@@ -72,7 +89,14 @@ export function compareRuns(baseline: ReportData, candidate: ReportData, toleran
     quantities.push(compareQuantity(`p95 latency of ${name}`, 'ms', 'relative', 'higher', before, after, toleranceFraction));
   }
 
-  return { baselineDir: baseline.runDir, candidateDir: candidate.runDir, toleranceFraction, quantities, regressions: quantities.filter((item) => item.regression).length };
+  return {
+    baselineDir: baseline.runDir,
+    candidateDir: candidate.runDir,
+    toleranceFraction,
+    quantities,
+    regressions: quantities.filter((item) => item.regression).length,
+    differences: describeDifferences(baseline, candidate),
+  };
 }
 
 async function modifiedMs(path: string): Promise<number | undefined> {
@@ -120,6 +144,7 @@ export function formatComparisonText(comparison: RunComparison): string {
   return [
     `baseline:  ${comparison.baselineDir}`,
     `candidate: ${comparison.candidateDir}`,
+    ...comparison.differences.map((difference) => `warning: the runs differ in ${difference}, so their figures may not be comparable`),
     formatRow(header),
     ...rows.map(formatRow),
     comparison.regressions === 0

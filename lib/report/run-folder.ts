@@ -113,6 +113,8 @@ export function readRunDescription(runJson: unknown): RunDescription {
     engine: asString(engine?.kind) ?? asString(run.engine),
     engineVersion: asString(engine?.version),
     targetUrl: asString(target?.url) ?? asString(run.target),
+    targetProfile: asString(target?.profile),
+    targetServers: asNumber(target?.servers),
     scale: asNumber(run.scale),
     gitRevision: asString(run.gitRevision),
     host: asString(run.host),

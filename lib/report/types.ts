@@ -169,6 +169,9 @@ export interface RunDescription {
   engine?: string;
   engineVersion?: string;
   targetUrl?: string;
+  /** The reference backend's profile and server count, when herd-test started it. */
+  targetProfile?: string;
+  targetServers?: number;
   scale?: number;
   gitRevision?: string;
   host?: string;
