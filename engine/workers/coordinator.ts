@@ -19,7 +19,7 @@ import { TestRun } from '../test-run.ts';
 import { evaluateThresholds, parseMetricKey } from '../thresholds.ts';
 import type { Threshold } from '../thresholds.ts';
 import { mergeGroupSnapshot } from './groups.ts';
-import type { GroupSnapshot, MainMessage, WorkerMessage, WorkerProgress, WorkerStartData } from './protocol.ts';
+import type { GroupSnapshot, MainMessage, ScenarioProgress, WorkerMessage, WorkerProgress, WorkerStartData } from './protocol.ts';
 import { planWorkers } from './split.ts';
 import type { WorkerPlan } from './split.ts';
 
@@ -53,7 +53,6 @@ export interface WorkerRunInputs {
 interface WorkerHandle {
   plan: WorkerPlan;
   worker: Worker;
-  ready: boolean;
   /** The final snapshot arrived: the worker's share ran to its end. */
   finished: boolean;
   exited: Promise<void>;
@@ -93,12 +92,12 @@ function startWorker(inputs: WorkerRunInputs, plan: WorkerPlan, watchedMetricNam
     outputKinds,
     thresholdDefinitions: inputs.noThresholds ? {} : inputs.options.thresholds,
     watchedMetricNames,
+    countResponses: inputs.showProgress,
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: data, resourceLimits: inputs.resourceLimits });
   const handle: WorkerHandle = {
     plan,
     worker,
-    ready: false,
     finished: false,
     exited: Promise.resolve(),
     error: undefined,
@@ -115,9 +114,50 @@ function startWorker(inputs: WorkerRunInputs, plan: WorkerPlan, watchedMetricNam
   return handle;
 }
 
+/** A scenario's counters summed over the workers, with the mean of their progress fractions. */
+type SummedScenario = ScenarioState & { progressSum: number; parts: number };
+
+function addScenarioPart(byName: Map<string, SummedScenario>, part: ScenarioProgress, options: EngineOptions): void {
+  const config = options.scenarios.find((scenario) => scenario.name === part.name);
+  if (config === undefined) return;
+  let state = byName.get(part.name);
+  if (state === undefined) {
+    const created: SummedScenario = {
+      config,
+      startedAtMs: 0,
+      iterationsStarted: 0,
+      iterationsCompleted: 0,
+      iterationsInterrupted: 0,
+      iterationsDropped: 0,
+      activeVUs: 0,
+      allocatedVUs: 0,
+      plannedIterations: undefined,
+      progressSum: 0,
+      parts: 0,
+      progress: () => (created.parts === 0 ? 0 : created.progressSum / created.parts),
+    };
+    state = created;
+    byName.set(part.name, state);
+  }
+  if (part.startedAtMs > 0) state.startedAtMs = state.startedAtMs === 0 ? part.startedAtMs : Math.min(state.startedAtMs, part.startedAtMs);
+  state.iterationsStarted += part.iterationsStarted;
+  state.iterationsCompleted += part.iterationsCompleted;
+  state.iterationsInterrupted += part.iterationsInterrupted;
+  state.iterationsDropped += part.iterationsDropped;
+  state.activeVUs += part.activeVUs;
+  state.allocatedVUs += part.allocatedVUs;
+  if (part.plannedIterations !== undefined) state.plannedIterations = (state.plannedIterations ?? 0) + part.plannedIterations;
+  // A worker's part without iterations to run reports NaN.
+  if (Number.isFinite(part.progress)) {
+    state.progressSum += part.progress;
+    state.parts += 1;
+  }
+}
+
+/** Sums the workers' latest progress reports into per-scenario states and totals, as the progress line reads them. */
 function sumProgress(handles: readonly WorkerHandle[], options: EngineOptions): { states: ScenarioState[]; responses: ResponseOutcomeCounter; activeVUs: number; vusAllocated: number } {
   const responses = new ResponseOutcomeCounter();
-  const byName = new Map<string, ScenarioState & { progressSum: number; parts: number }>();
+  const byName = new Map<string, SummedScenario>();
   let activeVUs = 0;
   let vusAllocated = 0;
   for (const handle of handles) {
@@ -128,29 +168,7 @@ function sumProgress(handles: readonly WorkerHandle[], options: EngineOptions): 
     responses.requests += progress.requests;
     responses.serverErrors += progress.serverErrors;
     responses.connectionFailures += progress.connectionFailures;
-    for (const part of progress.scenarios) {
-      const config = options.scenarios.find((scenario) => scenario.name === part.name);
-      if (config === undefined) continue;
-      let state = byName.get(part.name);
-      if (state === undefined) {
-        const created = { config, startedAtMs: 0, iterationsStarted: 0, iterationsCompleted: 0, iterationsInterrupted: 0, iterationsDropped: 0, activeVUs: 0, allocatedVUs: 0, plannedIterations: undefined as number | undefined, progressSum: 0, parts: 0, progress: () => 0 };
-        created.progress = () => (created.parts === 0 ? 0 : created.progressSum / created.parts);
-        state = created;
-        byName.set(part.name, state);
-      }
-      state.startedAtMs = state.startedAtMs === 0 ? part.startedAtMs : Math.min(state.startedAtMs, part.startedAtMs || state.startedAtMs);
-      state.iterationsStarted += part.iterationsStarted;
-      state.iterationsCompleted += part.iterationsCompleted;
-      state.iterationsInterrupted += part.iterationsInterrupted;
-      state.iterationsDropped += part.iterationsDropped;
-      state.activeVUs += part.activeVUs;
-      state.allocatedVUs += part.allocatedVUs;
-      if (part.plannedIterations !== undefined) state.plannedIterations = (state.plannedIterations ?? 0) + part.plannedIterations;
-      if (Number.isFinite(part.progress)) {
-        state.progressSum += part.progress;
-        state.parts += 1;
-      }
-    }
+    for (const part of progress.scenarios) addScenarioPart(byName, part, options);
   }
   const states = options.scenarios.map((scenario) => byName.get(scenario.name)).filter((state) => state !== undefined);
   return { states, responses, activeVUs, vusAllocated };
@@ -217,7 +235,6 @@ function attachWorker(inputs: WorkerRunInputs, handle: WorkerHandle, seenLines: 
   handle.worker.on('message', (message: WorkerMessage) => {
     switch (message.type) {
       case 'ready':
-        handle.ready = true;
         markReady();
         break;
       case 'log':

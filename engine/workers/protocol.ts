@@ -21,6 +21,11 @@ export interface WorkerStartData {
   thresholdDefinitions: Record<string, unknown[]>;
   /** Metrics whose sinks go into every snapshot, such as those that abortOnFail thresholds judge. */
   watchedMetricNames: string[];
+  /**
+   * Whether to count responses by status for the progress line. The count needs a sample listener,
+   * which makes every metric value build a sample object, so it is off when no progress is shown.
+   */
+  countResponses: boolean;
 }
 
 /** Live counters of one scenario's part in one worker. */
@@ -45,7 +50,9 @@ export interface WorkerProgress {
   activeVUs: number;
   vusAllocated: number;
   requests: number;
+  /** Responses with a 5xx status; 0 unless `countResponses` is set. */
   serverErrors: number;
+  /** Requests that got no response (status 0); 0 unless `countResponses` is set. */
   connectionFailures: number;
   iterationErrorCount: number;
   scenarios: ScenarioProgress[];

@@ -61,7 +61,7 @@ function readProgress(run: TestRun, responses: ResponseOutcomeCounter): WorkerPr
     atMs: Date.now(),
     activeVUs: run.activeVUs,
     vusAllocated: run.vusAllocated,
-    requests: responses.requests,
+    requests: run.builtin.httpReqs.sink.values(0, []).count ?? 0,
     serverErrors: responses.serverErrors,
     connectionFailures: responses.connectionFailures,
     iterationErrorCount: run.iterationErrorCount,
@@ -107,7 +107,8 @@ async function runWorker(): Promise<void> {
     return kind === 'csv' ? new CsvOutput('', onError, lines, false) : new JsonOutput('', thresholds, onError, lines);
   });
   const responses = new ResponseOutcomeCounter();
-  run.registry.listeners.push(...outputs, responses);
+  run.registry.listeners.push(...outputs);
+  if (data.countResponses) run.registry.listeners.push(responses);
   run.stopController.signal.addEventListener('abort', () => {
     if (run.abortReason !== undefined) post({ type: 'stopping', reason: run.abortReason });
   });
