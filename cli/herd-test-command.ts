@@ -145,6 +145,8 @@ export async function runCommand(args: string[]): Promise<number> {
     isRemoteTarget = !isLoopbackParsedHost(target.host);
     await assertTargetReachable(options.targetUrl);
   }
+  // A broken --k6 is found before anything is planned or written.
+  const engine = chooseEngine(options.k6, herdCliPath);
   const scenarioName = basename(entry, '.ts');
   const startedAt = new Date();
   const runDir = join(options.resultsRoot, `${formatFolderTime(startedAt)}-${scenarioName}`);
@@ -184,7 +186,6 @@ export async function runCommand(args: string[]): Promise<number> {
     }
   }
 
-  const engine = chooseEngine(options.k6, herdCliPath);
   const target = options.targetUrl === undefined
     ? await startReferenceTarget({
       profile: options.profile,

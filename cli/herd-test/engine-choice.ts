@@ -32,7 +32,7 @@ function readK6Version(binary: string): string {
   const result = spawnSync(binary, ['version'], { encoding: 'utf8', timeout: 10_000 });
   if (result.error !== undefined || result.status !== 0) {
     const reason = result.error?.message ?? result.stderr.trim();
-    throw new HerdUserError('K6_NOT_RUNNABLE', `the k6 binary ${binary} did not run ("k6 version" failed: ${reason}). Point K6= at a working k6, or unset it to use the built-in engine.`);
+    throw new HerdUserError('K6_NOT_RUNNABLE', `the k6 binary ${binary} did not run ("k6 version" failed: ${reason}). Point --k6 (K6= for make) at a working k6, or leave it out to use the built-in engine.`);
   }
   return result.stdout.trim().split('\n')[0] ?? 'k6';
 }
