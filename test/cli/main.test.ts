@@ -57,3 +57,21 @@ test('unreachable target stops herd-test before any load', async () => {
     rmSync(resultsDir, { recursive: true, force: true });
   }
 });
+
+test('missing k6 binary stops herd-test before planning', async () => {
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const resultsDir = mkdtempSync(resolve(tmpdir(), 'herd-k6-missing-'));
+
+  try {
+    const result = runHerd(['herd-test', '--k6', '/nonexistent/k6', '--results-dir', resultsDir, '--quiet']);
+
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /the k6 binary \/nonexistent\/k6 did not run/);
+    assert.match(result.stderr, /Point --k6/);
+    assert.doesNotMatch(result.stdout, /wrote .*plan\.json/);
+    assert.deepEqual(readdirSync(resultsDir), []);
+  } finally {
+    rmSync(resultsDir, { recursive: true, force: true });
+  }
+});
