@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isHerdUserError } from '../user-error.ts';
-import { readPlannedArrivals, readPrediction, type PlannedArrivals } from './plan-reading.ts';
+import { readPlannedArrivals, readPrediction, type PlanPrediction, type PlannedArrivals } from './plan-reading.ts';
 import { pairPrediction } from './prediction.ts';
-import { errorMessage, fileSizeBytes, isNotFound, parseTargetMetrics, readJsonFile, readRunDescription, readSummaryFacts, type SummaryFacts } from './run-folder.ts';
+import { asRecord, errorMessage, fileSizeBytes, isNotFound, parseTargetMetrics, readJsonFile, readRunDescription, readSummaryFacts, type SummaryFacts } from './run-folder.ts';
 import { endsWithoutNewline, readK6Csv, readK6JsonLines, type ReadCounters } from './sample-sources.ts';
 import { LATE_WINDOW_S, METRICS_USED, TimeSeriesBuilder, type BuiltTimeSeries } from './time-series.ts';
 import {
@@ -34,6 +34,20 @@ export interface AnalyzeOptions {
 
 const PROGRESS_INTERVAL_MS = 1000;
 
+/**
+ * Adds prediction-check.json's replayed figures (the plan's simulation with the start times the
+ * run achieved) as `replayed.…` predictions. herd-test writes that file only for runs against
+ * the reference backend, so its absence is not worth a note.
+ */
+async function addReplayedPrediction(runDir: string, prediction: PlanPrediction | undefined): Promise<void> {
+  if (prediction === undefined) return;
+  const checkJson = await readJsonFile(join(runDir, 'prediction-check.json'));
+  const replayed = checkJson.status === 'ok' ? asRecord(asRecord(checkJson.value)?.replayed) : undefined;
+  for (const [key, value] of Object.entries(replayed ?? {})) {
+    if (typeof value === 'number' && Number.isFinite(value)) prediction.values.set(`replayed.${key}`, value);
+  }
+}
+
 /** Reads every file of `runDir` and returns the report data; missing or broken files become notes, not errors. */
 export async function analyzeRunFolder(runDir: string, options: AnalyzeOptions = {}): Promise<ReportData> {
   const notes: ReportNote[] = [];
@@ -50,6 +64,7 @@ export async function analyzeRunFolder(runDir: string, options: AnalyzeOptions =
   noteJsonProblem('plan.json', planJson, notes, 'planned arrivals and the prediction are not shown');
   const planned = planJson.status === 'ok' ? readPlannedArrivals(planJson.value, notes) : undefined;
   const prediction = planJson.status === 'ok' ? readPrediction(planJson.value, notes) : undefined;
+  await addReplayedPrediction(runDir, prediction);
 
   const sampleFile = await findSampleFile(runDir, notes);
   const { series, stats } = await readTimeSeries(sampleFile, planned, notes, options.onProgress);

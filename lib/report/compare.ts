@@ -112,7 +112,7 @@ export async function loadReportData(runDir: string): Promise<ReportData> {
   const dataPath = join(runDir, 'report.json');
   const dataTime = await modifiedMs(dataPath);
   if (dataTime !== undefined) {
-    const inputTimes = await Promise.all(['samples.csv', 'samples.jsonl', 'summary.json', 'plan.json', 'run.json', 'target-metrics.csv'].map((name) => modifiedMs(join(runDir, name))));
+    const inputTimes = await Promise.all(['samples.csv', 'samples.jsonl', 'summary.json', 'plan.json', 'prediction-check.json', 'run.json', 'target-metrics.csv'].map((name) => modifiedMs(join(runDir, name))));
     const isFresh = inputTimes.every((time) => time === undefined || time <= dataTime);
     const cached = isFresh ? await readJsonFile(dataPath) : undefined;
     // An unreadable or older report.json is not an error: the folder is analysed again below.

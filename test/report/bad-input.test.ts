@@ -159,6 +159,20 @@ test('prediction is paired with the measurement', async () => {
   assert.equal(unmatched?.measured, null);
 });
 
+test('replayed prediction joins the pairs', async () => {
+  const samples = generateSamples({ startUnixS: 1_796_412_720, usersPerSecond: USERS_PER_SECOND, vendor503Every: 3 });
+  const dir = await writeRunFolder(await tempDir('replayed'), { samplesCsv: toK6Csv(samples), plan: planFor(USERS_PER_SECOND, 5) });
+  await writeFile(join(dir, 'prediction-check.json'), JSON.stringify({ replayed: { admittedShare: 0.5, rejectedShare: 0.2, timeToAdmitP50Seconds: 'n/a' } }));
+  const data = await analyzeRunFolder(dir);
+  const all = data.totals.find((total) => total.platform === ALL_PLATFORMS);
+
+  const share = data.prediction.find((item) => item.key === 'replayed.rejectedShare');
+  assert.equal(share?.predicted, 0.2);
+  assert.equal(share?.measured, (all?.requests503 ?? 0) / (all?.requests ?? 1));
+  assert.equal(data.prediction.find((item) => item.key === 'replayed.admittedShare')?.kind, 'admittedShare');
+  assert.equal(data.prediction.find((item) => item.key === 'replayed.timeToAdmitP50Seconds'), undefined);
+});
+
 test('target metrics turn counters into per-second counts', () => {
   const notes: ReportNote[] = [];
   const csv = 'time_unix_s,queue_depth,workers_busy,workers_total,queue_timeouts_total,requests_total\n100,0,3,17,0,10\n101,12,17,17,4,30\n102,,17,17,9,50\n103,5,17,17,2,55\n';
