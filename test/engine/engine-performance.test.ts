@@ -47,10 +47,30 @@ test('schedule loop stops on abort', async () => {
   const startedAtMs = performance.now();
 
   setTimeout(() => controller.abort(), 30);
-  await runOnSchedule(performance.now(), [0, 10, 5_000, 10_000], controller.signal, () => starts++);
+  await runOnSchedule(performance.now(), [0, 10, 5_000, 10_000], controller.signal, () => {
+    starts++;
+  });
 
   assert.equal(starts, 2);
   assert.ok(performance.now() - startedAtMs < 2_000, 'the loop waited for offsets after the abort');
+});
+
+test('schedule pass ends when start asks', async () => {
+  // An immediate queued by a start runs before the next pass only when that start ended its pass.
+  const events: string[] = [];
+  const offsetsMs = [0, 0, 0, 0];
+  let startCount = 0;
+
+  await runOnSchedule(performance.now(), offsetsMs, new AbortController().signal, () => {
+    startCount++;
+    events.push(`start ${startCount}`);
+    setImmediate(() => events.push(`io ${startCount}`));
+    return startCount <= 2;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+
+  assert.deepEqual(events.slice(0, 4), ['start 1', 'io 1', 'start 2', 'io 2']);
+  assert.deepEqual(events.slice(4, 6), ['start 3', 'start 4']);
 });
 
 test('schedule lag counts each started arrival', async () => {
