@@ -371,7 +371,9 @@ export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDura
     for (const handle of handles) if (handle.diedAtMs === undefined && !handle.finished) handle.worker.postMessage(message);
   };
   const onStop = (): void => send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
-  run.stopController.signal.addEventListener('abort', onStop, { once: true });
+  // A stop that came during setup() has already fired the signal, so the workers hear of it at once.
+  if (run.isStopping) onStop();
+  else run.stopController.signal.addEventListener('abort', onStop, { once: true });
 
   await Promise.all(attached.map((worker) => worker.ready));
   const startAtMs = Date.now() + START_DELAY_MS;

@@ -263,6 +263,23 @@ test('abort signal stops every worker', async () => {
   assert.match(result.stdout, /http_reqs\.+: \d+/);
 });
 
+test('abort during setup skips the workers', async () => {
+  const scriptPath = writeScript(`
+    export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '20s', preAllocatedVUs: 2, maxVUs: 2 } } };
+    export async function setup() { await new Promise((resolve) => setTimeout(resolve, 500)); }
+    export default async function () {}
+  `);
+  const controller = new AbortController();
+  const startedAtMs = Date.now();
+  setTimeout(() => controller.abort(), 200);
+
+  const result = await runCaptured({ scriptPath, workers: 2, signal: controller.signal });
+
+  assert.equal(result.exitCode, 105);
+  assert.ok(Date.now() - startedAtMs < 10_000, `took ${Date.now() - startedAtMs} ms`);
+  assert.doesNotMatch(result.stdout, /iterations\.+:/);
+});
+
 test('abortOnFail judges the merged view', async () => {
   const scriptPath = writeScript(`
     import http from 'k6/http';
