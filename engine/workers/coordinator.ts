@@ -1,7 +1,7 @@
 // The main thread's side of a run on worker threads. It starts one worker per share of the test and
 // forwards their log and output lines. A merged view of their snapshots drives the progress line and
 // abortOnFail thresholds, and at the end their metrics and checks are merged into the main run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,14 +87,19 @@ let bundledWorker: Promise<URL> | undefined;
  */
 function bundleWorker(): Promise<URL> {
   bundledWorker ??= (async () => {
-    const result = await build({
+    const directory = mkdtempSync(path.join(tmpdir(), 'herd-worker-'));
+    process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+    const file = path.join(directory, 'worker.mjs');
+    await build({
       entryPoints: [WORKER_SOURCE],
+      outfile: file,
       bundle: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      write: false,
       logLevel: 'silent',
+      sourcemap: 'inline',
+      sourcesContent: false,
       plugins: [
         {
           name: 'installed-packages',
@@ -105,10 +110,6 @@ function bundleWorker(): Promise<URL> {
         },
       ],
     });
-    const directory = mkdtempSync(path.join(tmpdir(), 'herd-worker-'));
-    const file = path.join(directory, 'worker.mjs');
-    writeFileSync(file, result.outputFiles[0]?.text ?? '');
-    process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
     return pathToFileURL(file);
   })();
   return bundledWorker;
@@ -149,7 +150,8 @@ function startWorker(inputs: WorkerRunInputs, entry: URL, plan: WorkerPlan, watc
     countResponses: inputs.showProgress,
   };
   // The bundle is plain JavaScript, so workers need none of the parent's loader flags, such as --import tsx.
-  const execArgv = entry === TYPESCRIPT_WORKER_ENTRY ? undefined : [];
+  // Its inline source map makes stack traces name the TypeScript files.
+  const execArgv = entry === TYPESCRIPT_WORKER_ENTRY ? undefined : ['--enable-source-maps'];
   const worker = new Worker(entry, { workerData: data, resourceLimits: inputs.resourceLimits, execArgv });
   const handle: WorkerHandle = {
     plan,
