@@ -4,7 +4,7 @@ import type { WriteStream } from 'node:fs';
 
 const FLUSH_LINES = 512;
 
-/** Where an output's formatted lines go: a file in the main thread, or the main thread from a worker. */
+/** The destination of an output's formatted lines: a file in the main thread, or the main thread from a worker. */
 export interface LineSink {
   /** Buffers one line, without its newline. */
   writeLine(line: string): void;

@@ -197,6 +197,7 @@ function addScenarioPart(byName: Map<string, SummedScenario>, part: ScenarioProg
     state = created;
     byName.set(part.name, state);
   }
+
   if (part.startedAtMs > 0) state.startedAtMs = state.startedAtMs === 0 ? part.startedAtMs : Math.min(state.startedAtMs, part.startedAtMs);
   state.iterationsStarted += part.iterationsStarted;
   state.iterationsCompleted += part.iterationsCompleted;
