@@ -65,12 +65,28 @@ test('schedule pass ends when start asks', async () => {
     startCount++;
     events.push(`start ${startCount}`);
     setImmediate(() => events.push(`io ${startCount}`));
-    return startCount <= 2;
+    return startCount <= 2 ? 'yield' : 'started';
   });
   await new Promise((resolve) => setImmediate(resolve));
 
   assert.deepEqual(events.slice(0, 4), ['start 1', 'io 1', 'start 2', 'io 2']);
   assert.deepEqual(events.slice(4, 6), ['start 3', 'start 4']);
+});
+
+test('retried arrival is offered again', async () => {
+  const events: string[] = [];
+  let calls = 0;
+
+  await runOnSchedule(performance.now(), [0, 0], new AbortController().signal, () => {
+    calls++;
+    events.push(`call ${calls}`);
+    setImmediate(() => events.push('io'));
+    return calls === 1 ? 'retry' : 'started';
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+
+  assert.equal(calls, 3);
+  assert.deepEqual(events.slice(0, 3), ['call 1', 'io', 'call 2']);
 });
 
 test('schedule lag counts each started arrival', async () => {
