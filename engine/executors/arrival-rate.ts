@@ -13,13 +13,13 @@ import { waitUntil } from './scenario-runner.ts';
 const PASS_BUDGET_MS = 0.5;
 
 // How late an arrival may get while it waits for a warm VU instead of taking a VU that has not run yet.
-// A VU's first request opens its connection, which cost 0.5 to 1 ms of CPU on a 2-core VM against
-// about 0.1 ms for a reused one, so a short wait is cheaper than a fresh VU whenever a response is due.
+// A VU's first request opens its connection. On a 2-core VM that cost 0.5 to 1 ms of CPU, against
+// about 0.1 ms on a reused connection, so a short wait is cheaper whenever a response is due.
 const FRESH_VU_WAIT_MS = 1;
 
 /**
- * What a start callback did with a due arrival: `started` goes on with the pass, `yield` ends the pass
- * after the start, and `retry` ends the pass without consuming the arrival, which is offered again
+ * The result of a start callback for one due arrival. `started` goes on with the pass, and `yield` ends
+ * the pass after the start. `retry` ends the pass without consuming the arrival, which is offered again
  * after pending I/O has run.
  */
 export type StartOutcome = 'started' | 'yield' | 'retry';
@@ -117,9 +117,8 @@ export async function runArrivalRate(runner: ScenarioRunner, config: ArrivalRate
   };
 
   // A VU that has not run an iteration yet opens its own connections, at several times the CPU of a
-  // warm start. While other VUs are in flight, one of them is often about to be freed by a response
-  // that is already waiting to be read, so such a VU is taken only after FRESH_VU_WAIT_MS of lag, and
-  // its start ends the pass.
+  // warm start. While other VUs are in flight, a response that is already waiting to be read often
+  // frees one of them. So a fresh VU is taken only after FRESH_VU_WAIT_MS of lag, and its start ends the pass.
   const startArrival = (lagMs: number): StartOutcome => {
     const top = freeVus[freeVus.length - 1];
     if (top !== undefined && top.iteration === 0 && state.activeVUs > 0 && lagMs < FRESH_VU_WAIT_MS) return 'retry';
