@@ -6,13 +6,39 @@ import type { ConstantVUsScenario, IterationsScenario, RampingVUsScenario, Stage
 import type { ScenarioRunner } from './scenario-runner.ts';
 import { waitUntil } from './scenario-runner.ts';
 
+/**
+ * Starts iterations on `vu` one after another while `shouldRun()` allows, then resolves. The next
+ * iteration starts from the end callback of the previous one instead of after an await, which saves a
+ * promise and a microtask per iteration. An iteration that ends synchronously hands over through a
+ * microtask, as an await would, so that other VUs still take turns.
+ */
+function loopIterations(runner: ScenarioRunner, vu: VuState, shouldRun: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let isStarting = false;
+    const startNext = (): void => {
+      if (!shouldRun()) {
+        resolve();
+        return;
+      }
+      isStarting = true;
+      void runner.startIteration(vu, onEnd);
+      isStarting = false;
+    };
+    const onEnd = (): void => {
+      if (isStarting) queueMicrotask(startNext);
+      else startNext();
+    };
+    startNext();
+  });
+}
+
 /** Runs `vus` VUs that loop while `shouldContinue` allows, then gives running iterations gracefulStop. */
 async function runLoopingVus(runner: ScenarioRunner, vuCount: number, endMs: number, shouldContinue: (vu: VuState) => boolean): Promise<void> {
   const { run, state } = runner;
   const vus = Array.from({ length: vuCount }, () => runner.newVu());
   const loops = vus.map(async (vu) => {
     state.activeVUs++;
-    while (!run.isStopping && performance.now() < endMs && shouldContinue(vu)) await runner.startIteration(vu);
+    await loopIterations(runner, vu, () => !run.isStopping && performance.now() < endMs && shouldContinue(vu));
     state.activeVUs--;
   });
 

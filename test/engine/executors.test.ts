@@ -40,6 +40,27 @@ test('constant-vus loops for its duration', async () => {
   assert.ok(Date.now() - startedAtMs < 3500);
 });
 
+test('synchronous iterations take turns', async () => {
+  // Iterations without await end inside their start, and each VU must still let the others run.
+  const script = writeScript(`
+    import exec from 'k6/execution';
+    const iterationsByVu = {};
+    export const options = { scenarios: { sync: { executor: 'shared-iterations', vus: 3, iterations: 300 } } };
+    export default function () {
+      iterationsByVu[exec.vu.idInTest] = (iterationsByVu[exec.vu.idInTest] ?? 0) + 1;
+    }
+    export function teardown() {
+      console.log('busiest VU ran ' + Math.max(...Object.values(iterationsByVu)) + ' of ' + Object.keys(iterationsByVu).length + ' VUs');
+    }
+  `);
+
+  const result = await runCaptured({ scriptPath: script });
+
+  assert.equal(result.exitCode, 0);
+  assert.equal(countIn(result.stdout, 'iterations'), 300);
+  assert.match(result.stdout + result.stderr, /busiest VU ran 100 of 3 VUs/);
+});
+
 test('ramping-vus reaches its peak', async () => {
   const script = writeScript(`
     import http from 'k6/http';
