@@ -11,7 +11,7 @@ import {
 } from '../../lib/capacity/index.ts';
 import type { LoadedEvent } from '../../lib/event/index.ts';
 import { estimateOverloadedBundleSeconds } from '../../lib/bundle/steps.ts';
-import { planStages, plannedIntegralBy, plannedStartSeconds, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
+import { mostArrivalsWithin, planStages, plannedIntegralBy, plannedStartSeconds, sizeVUs, splitCurveByShare } from '../../lib/stages/index.ts';
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
 import type { FleetReport, PlanReport, PlatformPlanReport, RunPredictionReport, TimelineSecond, TotalPlanReport } from './types.ts';
@@ -140,7 +140,13 @@ function planPlatform(
   const peakRequestsPerSecond = peakUsersPerSecond * counts.requests;
   const inFlightAtPeak = peakRequestsPerSecond * meanLatencySeconds;
   const stages = planStages(curve, { maxShapeErrorFraction: settings.maxShapeErrorFraction, maxStages: settings.maxStages });
-  const vus = sizeVUs({ peakRatePerSecond: peakUsersPerSecond, iterationSeconds, maxIterationSeconds: overloadedIterationSeconds, headroom: settings.headroom });
+  const vus = sizeVUs({
+    peakRatePerSecond: peakUsersPerSecond,
+    iterationSeconds,
+    maxIterationSeconds: overloadedIterationSeconds,
+    headroom: settings.headroom,
+    maxConcurrentUsers: mostArrivalsWithin(curve, overloadedIterationSeconds),
+  });
 
   return {
     name,

@@ -3,7 +3,7 @@
 // context and in Node tests alike.
 import { createArrivalCurve } from '../arrival/index.ts';
 import type { LoadedEvent } from '../event/types.ts';
-import { planStages, sizeVUs, splitCurveByShare, wholeUsersByShare } from '../stages/index.ts';
+import { mostArrivalsWithin, planStages, sizeVUs, splitCurveByShare, wholeUsersByShare } from '../stages/index.ts';
 import { estimateBundleDurationMs, estimateOverloadedBundleSeconds } from './steps.ts';
 
 /** Metrics whose thresholds are repeated per platform, so the summary shows a row for each platform. */
@@ -14,6 +14,8 @@ export interface PlatformScenario {
   executor: 'ramping-arrival-rate';
   exec: string;
   startTime: string;
+  /** Time the last users get to finish after the stages end; k6 interrupts them after it and counts them nowhere. */
+  gracefulStop: string;
   startRate: number;
   timeUnit: string;
   stages: Array<{ duration: string; target: number }>;
@@ -74,12 +76,15 @@ export function buildEventOptions(event: LoadedEvent, settings: EventOptionsSett
     const plan = planStages(platformCurve, {});
     const peakRatePerSecond = Math.max(plan.startRate, ...plan.stages.map((stage) => stage.target)) / plan.timeUnitSeconds;
     const iterationSeconds = estimateBundleDurationMs(spec.bundle.steps) / 1000;
-    const vus = sizeVUs({ peakRatePerSecond, iterationSeconds, headroom: settings.headroom, maxIterationSeconds: settings.maxIterationSeconds ?? estimateOverloadedBundleSeconds(spec.bundle.steps) });
+    const maxIterationSeconds = settings.maxIterationSeconds ?? estimateOverloadedBundleSeconds(spec.bundle.steps);
+    const vus = sizeVUs({ peakRatePerSecond, iterationSeconds, headroom: settings.headroom, maxIterationSeconds, maxConcurrentUsers: mostArrivalsWithin(platformCurve, maxIterationSeconds) });
 
     scenarios[platform] = {
       executor: 'ramping-arrival-rate',
       exec: settings.exec ?? 'playUser',
       startTime: `${Math.round(plan.startTimeSeconds * 1000)}ms`,
+      // k6's default of 30 s would cut off users who arrive last and meet an overloaded target.
+      gracefulStop: `${Math.max(30, Math.ceil(maxIterationSeconds))}s`,
       startRate: plan.startRate,
       timeUnit: plan.timeUnit,
       stages: plan.stages,

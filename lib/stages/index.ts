@@ -3,4 +3,4 @@ export { planStages } from './plan.ts';
 export { plannedIntegralBy, plannedRatePerSecondAt, plannedStartSeconds, plannedStartsPerSecond } from './schedule.ts';
 export { scaleCurve, splitCurveByShare, wholeUsersByShare } from './split.ts';
 export type { PlanStagesOptions, RampingStage, StagePlan } from './types.ts';
-export { sizeVUs, type VUSizing, type VUSizingInput } from './vus.ts';
+export { mostArrivalsWithin, sizeVUs, type VUSizing, type VUSizingInput } from './vus.ts';

@@ -1,3 +1,4 @@
+import type { ArrivalCurve } from '../arrival/types.ts';
 /** Inputs of `sizeVUs`. */
 export interface VUSizingInput {
   /** Highest arrival rate of the scenario, in iterations per second. */
@@ -11,6 +12,12 @@ export interface VUSizingInput {
    * times the sequential steps), in seconds. Sizes `maxVUs`. Default: `iterationSeconds`.
    */
   maxIterationSeconds?: number;
+  /**
+   * Most users that can be in their iteration at once: the arrivals within any window of
+   * `maxIterationSeconds` (see `mostArrivalsWithin`). Caps both pool sizes, because a VU pool
+   * larger than the users who can be busy together is never used. Default: no cap.
+   */
+  maxConcurrentUsers?: number;
 }
 
 /** VU pool sizes for a k6 arrival-rate scenario. */
@@ -33,6 +40,28 @@ export function sizeVUs(input: VUSizingInput): VUSizing {
   const preAllocatedVUs = Math.max(1, Math.ceil(busyVUsAtPeak * headroom));
   const maxIterationSeconds = Math.max(input.iterationSeconds, input.maxIterationSeconds ?? input.iterationSeconds);
   // The overloaded iteration time is already a worst case, so maxVUs gets no headroom on top.
-  const maxVUs = Math.max(preAllocatedVUs, Math.ceil(input.peakRatePerSecond * maxIterationSeconds));
-  return { preAllocatedVUs, maxVUs, busyVUsAtPeak };
+  const uncappedMaxVUs = Math.max(preAllocatedVUs, Math.ceil(input.peakRatePerSecond * maxIterationSeconds));
+  const cap = input.maxConcurrentUsers === undefined ? Infinity : Math.max(1, Math.ceil(input.maxConcurrentUsers));
+  return { preAllocatedVUs: Math.min(preAllocatedVUs, cap), maxVUs: Math.min(uncappedMaxVUs, cap), busyVUsAtPeak };
+}
+
+/**
+ * Returns the most users of `curve` that arrive within any window of `windowSeconds`, sampled on
+ * a grid of 2,000 steps across the curve (whole users, rounded up, at most the curve's total).
+ */
+export function mostArrivalsWithin(curve: ArrivalCurve, windowSeconds: number): number {
+  const spanSeconds = curve.endSeconds - curve.startSeconds;
+  if (!(windowSeconds > 0) || !(spanSeconds > 0) || windowSeconds >= spanSeconds) return Math.ceil(curve.totalUsers);
+  const steps = 2000;
+  let most = 0;
+  for (let step = 0; step <= steps; step += 1) {
+    const fromSeconds = curve.startSeconds + (spanSeconds * step) / steps;
+    most = Math.max(most, curve.usersArrivedBy(fromSeconds + windowSeconds) - curve.usersArrivedBy(fromSeconds));
+  }
+  // The grid can start a window just after a burst began, so one grid step's arrivals are added back.
+  const gridStepUsers = Math.max(...Array.from({ length: steps }, (_, step) => {
+    const fromSeconds = curve.startSeconds + (spanSeconds * step) / steps;
+    return curve.usersArrivedBy(fromSeconds + spanSeconds / steps) - curve.usersArrivedBy(fromSeconds);
+  }));
+  return Math.min(Math.ceil(curve.totalUsers), Math.ceil(most + gridStepUsers));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildEventOptions } from '../../lib/bundle/event-options.ts';
-import { estimateBundleDurationMs } from '../../lib/bundle/steps.ts';
+import { estimateBundleDurationMs, estimateOverloadedBundleSeconds } from '../../lib/bundle/steps.ts';
 import { loadEvent } from '../../lib/event/index.ts';
 import type { BundleStep } from '../../lib/event/types.ts';
 
@@ -78,4 +78,20 @@ test('bundle duration estimate follows the steps', () => {
   ];
   // 100 + 250 + max(170 / 2, 50) + max(310 / 2, 300)
   assert.equal(estimateBundleDurationMs(steps), 100 + 250 + 85 + 300);
+});
+
+test('grace covers an overloaded bundle', () => {
+  const options = buildEventOptions(event, { scale: 0.02 });
+  for (const [platform, scenario] of Object.entries(options.scenarios)) {
+    const graceSeconds = Number(scenario.gracefulStop.replace(/s$/, ''));
+    const bundle = event.platforms[platform].bundle;
+    assert.ok(graceSeconds >= estimateOverloadedBundleSeconds(bundle.steps), `${platform}: gracefulStop ${scenario.gracefulStop}`);
+    assert.ok(graceSeconds >= 30, `${platform}: gracefulStop ${scenario.gracefulStop} is below k6's default`);
+  }
+});
+
+test('VU pool never exceeds the users', () => {
+  const options = buildEventOptions(event, { scale: 0.02 });
+  assert.ok(options.scenarios.mobile.maxVUs <= 700, `mobile maxVUs ${options.scenarios.mobile.maxVUs}`);
+  assert.ok(options.scenarios.web.maxVUs <= 300, `web maxVUs ${options.scenarios.web.maxVUs}`);
 });

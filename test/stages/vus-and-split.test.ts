@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createArrivalCurve } from '../../lib/arrival/index.ts';
-import { sizeVUs, splitCurveByShare, wholeUsersByShare } from '../../lib/stages/index.ts';
+import { mostArrivalsWithin, sizeVUs, splitCurveByShare, wholeUsersByShare } from '../../lib/stages/index.ts';
 import { HerdUserError } from '../../lib/user-error.ts';
 
 test('VUs follow Little law with headroom', () => {
@@ -47,4 +47,14 @@ test('platform shares must sum to 1', () => {
     () => splitCurveByShare(curve, { mobile: 1.2 }),
     (error: unknown) => error instanceof HerdUserError && error.message.includes('platforms.mobile.share'),
   );
+});
+
+test('arrivals within a window bound the pool', () => {
+  const curve = createArrivalCurve({ model: 'lognormal', notificationAtSeconds: 0, medianSeconds: 8, sigma: 0.87 }, 10_000);
+  const inTenSeconds = mostArrivalsWithin(curve, 10);
+  assert.ok(inTenSeconds > 4000 && inTenSeconds < 8000, `most arrivals in 10 s: ${inTenSeconds}`);
+  assert.equal(mostArrivalsWithin(curve, 1e6), 10_000);
+  const sizing = sizeVUs({ peakRatePerSecond: 800, iterationSeconds: 1, maxIterationSeconds: 36, maxConcurrentUsers: 5000 });
+  assert.equal(sizing.maxVUs, 5000);
+  assert.equal(sizing.preAllocatedVUs, 1200);
 });
