@@ -20,6 +20,24 @@ export { evenlySpacedWaves, sumWaveCurves, SHARE_SUM_TOLERANCE, type EvenWavesOp
  * Throws `HerdUserError` (ARRIVAL_INVALID) listing every invalid field, named as in the event file.
  */
 export function createArrivalCurve(spec: ArrivalSpec, users: number, traceArrivalSeconds?: readonly number[]): ArrivalCurve {
+  const curve = createCurveOfModel(spec, users, traceArrivalSeconds);
+  if (curve.endSeconds > MAX_ARRIVAL_END_SECONDS) {
+    const problems = new ArrivalProblems();
+    const field = spec.model === 'trace' ? `arrival.file (${spec.file})` : 'arrival';
+    problems.add(
+      field,
+      `the last users arrive ${Math.round(curve.endSeconds).toLocaleString('en-US')} s after the test start, more than the ${MAX_ARRIVAL_END_SECONDS.toLocaleString('en-US')} s (24 h) a herd test may span; ` +
+        (spec.model === 'trace' ? 'trace times are seconds from the test start, so subtract the first timestamp from every row' : 'move the notifications closer to the start or shorten the spread'),
+    );
+    problems.throwIfAny();
+  }
+  return curve;
+}
+
+/** Latest arrival an event may plan, in seconds from the test start: longer runs are not one herd, and their per-second arrays outgrow memory. */
+export const MAX_ARRIVAL_END_SECONDS = 86_400;
+
+function createCurveOfModel(spec: ArrivalSpec, users: number, traceArrivalSeconds?: readonly number[]): ArrivalCurve {
   const problems = new ArrivalProblems();
   if (!isPositiveNumber(users)) {
     problems.add('users', `must be a number greater than 0, got ${String(users)}`);

@@ -60,6 +60,9 @@ function readTimestamps(rows: string[][], startRow: number, fileLabel: string, p
   return arrivals;
 }
 
+/** Most arrivals a per-second trace may expand to: each costs 8 bytes, and the curve is rescaled to the event's users anyway. */
+const MAX_TRACE_ARRIVALS = 10_000_000;
+
 function readPerSecondCounts(rows: string[][], startRow: number, fileLabel: string, problems: ArrivalProblems): number[] {
   const arrivals: number[] = [];
   let previousSecond = -1;
@@ -83,6 +86,10 @@ function readPerSecondCounts(rows: string[][], startRow: number, fileLabel: stri
       problems.add(field, `second ${second} does not come after second ${previousSecond} on the row above; sort the trace by time and list each second once`);
     }
     previousSecond = second;
+    if (arrivals.length + count > MAX_TRACE_ARRIVALS) {
+      problems.add(field, `the trace holds more than ${MAX_TRACE_ARRIVALS.toLocaleString('en-US')} arrivals, the most the planner reads; divide every count by the same factor (the event's users set the run's size, not the trace's counts)`);
+      break;
+    }
     for (let k = 0; k < count; k += 1) {
       arrivals.push(second + (k + 0.5) / count);
     }

@@ -378,7 +378,7 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
     rejectedShare: requestsSent > 0 ? sum((state) => state.rejectedRequests) / requestsSent : 0,
     timeToAdmitP50Seconds: percentileOf(allTimes, 50) / 1000,
     timeToAdmitP95Seconds: percentileOf(allTimes, 95) / 1000,
-    admittedUsersPerSecondAtPeak: Math.max(0, ...series.map((second) => second.admittedUsersPerSecond)),
+    admittedUsersPerSecondAtPeak: series.reduce((most, second) => Math.max(most, second.admittedUsersPerSecond), 0),
     platforms: platformResults,
     series,
   };

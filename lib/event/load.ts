@@ -148,7 +148,8 @@ function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArriva
     return { arrivalSeconds: parseTraceCsv(text, spec.format, displayPath(tracePath)), diagnostics: [] };
   } catch (error) {
     if (error instanceof HerdUserError) {
-      return fail(`invalid trace: ${error.message}`);
+      // The arrival model's heading would repeat what the field already says, so only its list stays.
+      return fail(`invalid trace:${error.message.replace(/^invalid arrival model[^:]*:/, '')}`);
     }
     throw error;
   }

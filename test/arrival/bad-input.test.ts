@@ -42,9 +42,13 @@ test('window needing sigma above 3 is rejected', () => {
   );
 });
 
-test('sigma of 3 still plans', () => {
-  const curve = createArrivalCurve({ ...oneNotification, sigma: 3 }, 1000);
+test('sigma of 2 still plans', () => {
+  const curve = createArrivalCurve({ ...oneNotification, sigma: 2 }, 1000);
   assert.equal(curve.totalUsers, 1000);
+});
+
+test('arrivals past 24 hours are rejected', () => {
+  assertRejects(() => createArrivalCurve({ ...oneNotification, notificationAtSeconds: 90_000 }, 100), 'arrival:', 'more than the 86,400 s (24 h)');
 });
 
 test('window under a second is rejected', () => {
@@ -121,4 +125,8 @@ test('non-numeric trace rows are rejected', () => {
 
 test('unknown model is rejected', () => {
   assertRejects(() => createArrivalCurve({ model: 'poisson' } as unknown as ArrivalSpec, 100), 'arrival.model', 'poisson');
+});
+
+test('trace beyond ten million arrivals is rejected', () => {
+  assertRejects(() => parseTraceCsv('second,count\n0,5\n1,10000001\n', 'per-second', 'big.csv'), 'big.csv row 3', 'more than 10,000,000 arrivals');
 });
