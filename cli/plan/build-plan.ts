@@ -15,7 +15,7 @@ import { mostArrivalsWithin, planStages, plannedIntegralBy, plannedStartSeconds,
 import { HerdUserError } from '../../lib/user-error.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
 import type { FleetReport, PlanReport, PlatformPlanReport, RunPredictionReport, TimelineSecond, TotalPlanReport } from './types.ts';
-import { simulateRun } from '../../lib/capacity/index.ts';
+import { listUnexpectedStatusRequests, simulateRun } from '../../lib/capacity/index.ts';
 
 /** Settings of `buildPlanReport`. */
 export interface PlanSettings {
@@ -166,6 +166,7 @@ function planPlatform(
     preAllocatedVUs: vus.maxVUs,
     maxVUs: vus.maxVUs,
     stages,
+    requestsFailingOnReferenceTarget: listUnexpectedStatusRequests(platform.bundle),
   };
 }
 

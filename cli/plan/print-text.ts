@@ -81,7 +81,7 @@ function fleetLines(report: PlanReport): string[] {
       `${formatPercent(peak.rejectedShare)} 503s, mean queue wait ${formatSeconds(peak.meanWaitSeconds)}`,
   ];
   if (prediction === undefined) {
-    lines.push(`  the run was not simulated: ${report.notes[report.notes.length - 1]}`);
+    lines.push('  the run was not simulated (the last note below says why)');
     return lines;
   }
   const byPlatform = prediction.platforms.map((platform) => `${platform.name} ${formatPercent(platform.admittedShare)}`).join(', ');
@@ -91,6 +91,14 @@ function fleetLines(report: PlanReport): string[] {
     `    time to admit p50 ${formatSeconds(prediction.timeToAdmitP50Seconds)}, p95 ${formatSeconds(prediction.timeToAdmitP95Seconds)}, ` +
       `at most ${formatNumber(prediction.admittedUsersPerSecondAtPeak)} users admitted in one second`,
   );
+  for (const platform of report.platforms) {
+    const failing = platform.requestsFailingOnReferenceTarget;
+    if (failing.length === 0) continue;
+    lines.push(
+      `  warning: ${platform.name}: ${failing.length} request${failing.length === 1 ? '' : 's'} per user get a status the bundle does not expect from the reference backend, even when it is idle ` +
+        `(${failing.slice(0, 4).map((request) => `${request.name} ${request.status}`).join(', ')}${failing.length > 4 ? ', …' : ''})`,
+    );
+  }
   return lines;
 }
 

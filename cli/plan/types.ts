@@ -1,6 +1,6 @@
 // The shape of plan.json, written by `herd plan --json` and into each results folder.
 import type { ArrivalDescription } from '../../lib/arrival/index.ts';
-import type { TargetPrediction } from '../../lib/capacity/index.ts';
+import type { TargetPrediction, UnexpectedStatusRequest } from '../../lib/capacity/index.ts';
 import type { StagePlan } from '../../lib/stages/index.ts';
 import type { RunSimulation } from '../../lib/capacity/simulate-run.ts';
 
@@ -27,6 +27,8 @@ export interface PlatformPlanReport {
   preAllocatedVUs: number;
   maxVUs: number;
   stages: StagePlan;
+  /** Requests the reference target answers with a status the bundle does not expect, even when idle. */
+  requestsFailingOnReferenceTarget: UnexpectedStatusRequest[];
 }
 
 /** The whole event: sums over the platforms, and the figures that only make sense together. */

@@ -7,6 +7,8 @@
 import type { BundleFile, RequestSpec } from '../event/types.ts';
 import { classifyRoute, routeKeys, type RouteKey, type TargetProfile } from '../../target/profiles.ts';
 import { createLatencySampler, createRandomSource, type LatencySampler } from '../../target/latency.ts';
+import { isExpectedStatus } from '../bundle/steps.ts';
+import { listRequests } from './bundle-timing.ts';
 
 /** One platform of the simulated run: when its users start, and the bundle each plays. */
 export interface SimulatedPlatform {
@@ -67,6 +69,10 @@ export interface RunSimulation {
 interface CompiledRequest {
   route: RouteKey | undefined;
   essential: boolean;
+  /** Status the target returns once a worker has the request (404 without a route). */
+  servedStatus: number;
+  /** Whether the bundle accepts `servedStatus`; a 503 from the queue is never accepted. */
+  servedStatusExpected: boolean;
 }
 
 interface CompiledGroup {
@@ -167,8 +173,42 @@ function before(a: SimEvent, b: SimEvent): boolean {
   return a.atMs < b.atMs || (a.atMs === b.atMs && a.order < b.order);
 }
 
+function hasBodyField(request: RequestSpec, field: string): boolean {
+  return typeof request.body === 'object' && request.body !== null && field in request.body;
+}
+
+/**
+ * Returns the status the reference target sends for `request` when a worker takes it, by the
+ * target's own rules: no route is 404, a missing bearer token on a vendor or API route is 401, a
+ * body without the field a route reads is 400, anything else 200.
+ */
+function servedStatusOf(request: RequestSpec, route: RouteKey | undefined): number {
+  if (route === undefined) return 404;
+  if ((route === 'vendor-register' || route === 'api') && request.withToken !== true) return 401;
+  if (route === 'auth-refresh' && !hasBodyField(request, 'refreshToken')) return 400;
+  if (route === 'vendor-register' && !hasBodyField(request, 'eventId')) return 400;
+  return 200;
+}
+
 function compileRequest(request: RequestSpec): CompiledRequest {
-  return { route: classifyRoute(request.method, request.path), essential: request.essential !== false };
+  const route = classifyRoute(request.method, request.path);
+  const servedStatus = servedStatusOf(request, route);
+  return { route, essential: request.essential !== false, servedStatus, servedStatusExpected: isExpectedStatus(servedStatus, request.expectStatus) };
+}
+
+/** A request of a bundle that the reference target answers with a status the bundle does not expect. */
+export interface UnexpectedStatusRequest {
+  name: string;
+  /** 404 without a route, 401 without a bearer token, 400 without the body field the route reads, or a 200 the bundle does not expect. */
+  status: number;
+}
+
+/** Lists the requests of `bundle` that fail against the reference target even when it is idle. */
+export function listUnexpectedStatusRequests(bundle: BundleFile): UnexpectedStatusRequest[] {
+  return listRequests(bundle)
+    .map((request) => ({ request, compiled: compileRequest(request) }))
+    .filter(({ compiled }) => !compiled.servedStatusExpected)
+    .map(({ request, compiled }) => ({ name: request.name, status: compiled.servedStatus }));
 }
 
 function compileSteps(bundle: BundleFile): CompiledStep[] {
@@ -192,7 +232,8 @@ function percentileOf(sortedMs: readonly number[], percent: number): number {
  * Replays a run against the reference target event by event and returns what the run should
  * measure. Costs about a microsecond per request, so callers bound it by the requests a run sends.
  * NOTE: the network and the load generator take no time here. On a busy machine the target's
- * timers fire late and the generator starts users late, so a real run is a little slower.
+ * timers fire late and the generator starts users late, so a real run is a little slower. Captures
+ * always succeed, tokens never expire, and k6's 60 s request timeout is not modelled.
  */
 export function simulateRun(platforms: readonly SimulatedPlatform[], settings: RunSimulationSettings): RunSimulation {
   const { profile } = settings;
@@ -232,14 +273,16 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
     }
   });
 
-  const holdMs = (route: RouteKey): number => {
+  const holdMs = (request: CompiledRequest): number => {
+    const route = request.route ?? 'static';
     const routeMs = samplers.get(route)?.sampleMs() ?? 0;
-    return route === 'vendor-register' ? routeMs + vendorSampler.sampleMs() : routeMs;
+    // The target calls the vendor only for a registration it accepts.
+    return route === 'vendor-register' && request.servedStatus === 200 ? routeMs + vendorSampler.sampleMs() : routeMs;
   };
 
   const startService = (job: Job, atMs: number): void => {
     busyWorkers += 1;
-    events.push(atMs + holdMs(job.request.route ?? 'static'), EventKind.ServiceEnd, job, undefined);
+    events.push(atMs + holdMs(job.request), EventKind.ServiceEnd, job, undefined);
   };
 
   const send = (user: UserState, request: CompiledRequest, atMs: number): void => {
@@ -330,7 +373,7 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
         busyWorkers -= 1;
         // Queued requests take the freed worker before this response's user can send again.
         dispatch(atMs);
-        respond(job, true, atMs);
+        respond(job, job.request.servedStatusExpected, atMs);
         break;
       case EventKind.Expire:
         if (job === undefined || !job.waiting) break;
@@ -340,7 +383,7 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
         respond(job, false, atMs);
         break;
       case EventKind.Respond:
-        if (job !== undefined) respond(job, false, atMs);
+        if (job !== undefined) respond(job, job.request.servedStatusExpected, atMs);
         break;
     }
   }

@@ -16,7 +16,8 @@ const fixedProfile: TargetProfile = {
 };
 
 function request(name: string, path: string, essential = true): { request: RequestSpec } {
-  return { request: { name, method: 'GET', path, ...(essential ? {} : { essential: false }) } };
+  // A bearer token keeps the target's API routes from answering 401.
+  return { request: { name, method: 'GET', path, withToken: true, ...(essential ? {} : { essential: false }) } };
 }
 
 const onePage: BundleFile = { name: 'one-page', steps: [request('page', '/events/e1')] };
@@ -81,4 +82,17 @@ test('series counts admissions by bundle end', () => {
     [2, 2],
   );
   assert.equal(result.admittedUsersPerSecondAtPeak, 8);
+});
+
+test('expected statuses follow the target rules', () => {
+  const expect404: BundleFile = { name: 'expect-404', steps: [{ request: { name: 'gone', method: 'GET', path: '/not-a-route', expectStatus: [404] } }] };
+  const noToken: BundleFile = { name: 'no-token', steps: [{ request: { name: 'me', method: 'GET', path: '/api/me' } }] };
+  const created: BundleFile = { name: 'created', steps: [{ request: { name: 'page', method: 'GET', path: '/events/e1', expectStatus: [201] } }] };
+  const refreshWithoutBody: BundleFile = { name: 'bodiless', steps: [{ request: { name: 'refresh', method: 'POST', path: '/auth/refresh' } }] };
+  const roomy = { profile: { ...fixedProfile, workersPerServer: 100 }, servers: 1 };
+
+  assert.equal(simulateRun([together(3, expect404)], roomy).admittedShare, 1);
+  assert.equal(simulateRun([together(3, noToken)], roomy).admittedShare, 0);
+  assert.equal(simulateRun([together(3, created)], roomy).admittedShare, 0);
+  assert.equal(simulateRun([together(3, refreshWithoutBody)], roomy).admittedShare, 0);
 });

@@ -72,8 +72,14 @@ test('a run too large to simulate by default says how to simulate it', () => {
   assert.match(report.notes.join('\n'), /1,095,000 requests, more than the 400,000 simulated by default; herd plan --simulate/);
 });
 
+const liveEventPath = new URL('../../scenarios/live-event.yaml', import.meta.url).pathname;
+
+function planLiveEvent(overrides: { scale?: number; servers?: number }): PlanReport {
+  return buildPlanReport(loadEventForPlan(liveEventPath), { eventFile: liveEventPath, profile: legacyProfile, ...overrides });
+}
+
 test('small fleet predicts 503s and slow admission', () => {
-  const report = planStory({ scale: 0.1, servers: 2 });
+  const report = planLiveEvent({ scale: 0.1, servers: 2 });
   const prediction = report.prediction;
   assert.ok(prediction !== undefined);
   const busiest = report.timeline.reduce((worst, second) => (second.predictedRejectedShare > worst.predictedRejectedShare ? second : worst));
@@ -88,8 +94,8 @@ test('small fleet predicts 503s and slow admission', () => {
 });
 
 test('the run simulation is deterministic', () => {
-  const first = planStory({ scale: 0.02, servers: 1 });
-  const second = planStory({ scale: 0.02, servers: 1 });
+  const first = planLiveEvent({ scale: 0.02, servers: 1 });
+  const second = planLiveEvent({ scale: 0.02, servers: 1 });
   assert.deepEqual(first.prediction, second.prediction);
 });
 
