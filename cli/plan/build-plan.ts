@@ -101,6 +101,7 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
     ...(prediction === undefined ? {} : { prediction }),
     peakSteadyState,
     timeline,
+    warnings: describeShapeShortfall(platforms, settings),
     notes: [
       'k6 starts the k-th iteration when the integral of the planned rate reaches k, so starts are evenly spaced; Poisson arrivals are a built-in engine option (options.herd).',
       'The fleet figures and peakSteadyState treat the peak as a steady state of an M/M/c queue with a deterministic queue timeout.',
@@ -109,6 +110,18 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
         : 'prediction simulates the run request by request against the reference target: k6\'s start times, the proxy queue with its timeout, seeded log-normal hold times, and users who stop after a failed essential request.',
     ],
   };
+}
+
+/** Warns about platforms whose stages miss the curve by more than `--max-shape-error`, which the stage cap can force. */
+function describeShapeShortfall(platforms: readonly PlatformPlanReport[], settings: PlanSettings): string[] {
+  const allowedFraction = settings.maxShapeErrorFraction ?? 0.01;
+  return platforms
+    .filter((platform) => platform.stages.worstShapeErrorFraction > allowedFraction + 1e-9)
+    .map(
+      (platform) =>
+        `${platform.name}: the ${platform.stages.stages.length} stages miss the arrival curve by up to ${(platform.stages.worstShapeErrorFraction * 100).toFixed(1)} % of its peak, ` +
+        `more than the ${(allowedFraction * 100).toFixed(1)} % allowed; raise --max-stages (default 200) or --max-shape-error, or use a less spread-out arrival model`,
+    );
 }
 
 function describeModel(curve: ArrivalCurve): Pick<PlanReport['arrival'], 'parameters'> {

@@ -136,6 +136,6 @@ export function formatPlanText(report: PlanReport, options: { charts?: boolean }
   if (report.whatIf !== undefined) {
     sections.push(`what if (same fleet of ${formatNumber(report.fleet.servers)} servers):\n${formatWhatIf(report.whatIf)}`);
   }
-  sections.push(report.notes.map((note) => `note: ${note}`).join('\n'));
+  sections.push([...report.warnings.map((warning) => `warning: ${warning}`), ...report.notes.map((note) => `note: ${note}`)].join('\n'));
   return sections.join('\n\n');
 }

@@ -112,4 +112,6 @@ export interface PlanReport {
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];
   notes: string[];
+  /** Where the plan falls short of what was asked, such as stages that miss the curve by more than the shape error allowed. */
+  warnings: string[];
 }

@@ -16,7 +16,7 @@ const storyPath = new URL('./fixtures/story.yaml', import.meta.url).pathname;
 const outputDirectory = mkdtempSync(join(tmpdir(), 'herd-plan-test-'));
 after(() => rmSync(outputDirectory, { recursive: true, force: true }));
 
-function planStory(overrides: { scale?: number; servers?: number; simulate?: 'auto' | 'always' | 'never' } = {}): PlanReport {
+function planStory(overrides: { scale?: number; servers?: number; simulate?: 'auto' | 'always' | 'never'; maxStages?: number } = {}): PlanReport {
   return buildPlanReport(loadEventForPlan(storyPath), { eventFile: storyPath, profile: legacyProfile, ...overrides });
 }
 
@@ -97,6 +97,13 @@ test('the run simulation is deterministic', () => {
   const first = planLiveEvent({ scale: 0.02, servers: 1 });
   const second = planLiveEvent({ scale: 0.02, servers: 1 });
   assert.deepEqual(first.prediction, second.prediction);
+});
+
+test('a stage cap that breaks the shape bound warns', () => {
+  assert.deepEqual(planStory().warnings, []);
+  const warnings = planStory({ maxStages: 2 }).warnings;
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0] ?? '', /^mobile: the 2 stages miss the arrival curve by up to \d+\.\d % of its peak, more than the 1\.0 % allowed; raise --max-stages/);
 });
 
 test('scale multiplies the users', () => {
