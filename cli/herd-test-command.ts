@@ -200,7 +200,16 @@ export async function runCommand(args: string[]): Promise<number> {
     scenario: scenarioName,
     eventFile: options.eventPath,
     engine: { kind: engine.kind, version: engine.version },
-    target: target === undefined ? { url: targetUrl, kind: 'external' } : { url: targetUrl, kind: 'reference', profile: options.profile, servers: options.servers },
+    target: target === undefined
+      ? { url: targetUrl, kind: 'external' }
+      : {
+        url: targetUrl,
+        kind: 'reference',
+        profile: options.profile,
+        servers: options.servers,
+        workersPerServer: options.workersPerServer ?? profiles[options.profile]?.workersPerServer,
+        queueTimeoutMs: options.queueTimeoutMs ?? profiles[options.profile]?.queueTimeoutMs,
+      },
     scale: options.scale,
     gitRevision: readGitRevision(projectRoot),
     host: readHostName(),

@@ -11,6 +11,8 @@ export interface RunInfo {
     kind: 'reference' | 'external';
     profile?: string;
     servers?: number;
+    workersPerServer?: number;
+    queueTimeoutMs?: number;
     /** How late the reference backend's hold timers fired, in ms: its drift from the model the plan simulates. */
     timerLag?: { count: number; meanMs: number; maxMs: number };
   };

@@ -45,8 +45,11 @@ function describeDifferences(baseline: ReportData, candidate: ReportData): strin
     ['scale', baseline.run.scale, candidate.run.scale],
     ['planned users', baseline.verdict.users, candidate.verdict.users],
     ['engine', baseline.run.engine, candidate.run.engine],
+    ['backend', baseline.run.targetKind, candidate.run.targetKind],
     ['backend profile', baseline.run.targetProfile, candidate.run.targetProfile],
     ['backend servers', baseline.run.targetServers, candidate.run.targetServers],
+    ['workers per server', baseline.run.targetWorkersPerServer, candidate.run.targetWorkersPerServer],
+    ['queue timeout (ms)', baseline.run.targetQueueTimeoutMs, candidate.run.targetQueueTimeoutMs],
   ];
   return settings
     .filter(([, before, after]) => before !== undefined && after !== undefined && before !== after)

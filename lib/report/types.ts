@@ -169,9 +169,13 @@ export interface RunDescription {
   engine?: string;
   engineVersion?: string;
   targetUrl?: string;
-  /** The reference backend's profile and server count, when herd-test started it. */
+  /** `reference` when herd-test started the reference backend, `external` for --target. */
+  targetKind?: string;
+  /** The reference backend's profile, servers, workers per server and queue timeout, when herd-test started it. */
   targetProfile?: string;
   targetServers?: number;
+  targetWorkersPerServer?: number;
+  targetQueueTimeoutMs?: number;
   scale?: number;
   gitRevision?: string;
   host?: string;

@@ -113,14 +113,17 @@ test('herd compare exits 2 on bad arguments', async () => {
 
 test('different scale and backend are warned about', async () => {
   const report = await analyzeRunFolder(await runFolder('settings', 5));
-  const baseline = { ...report, run: { ...report.run, scale: 0.04, targetProfile: 'legacy', targetServers: 1 } };
-  const candidate = { ...report, run: { ...report.run, scale: 0.02, targetProfile: 'legacy', targetServers: 4 } };
+  const baseline = { ...report, run: { ...report.run, scale: 0.04, targetKind: 'reference', targetProfile: 'legacy', targetServers: 1, targetQueueTimeoutMs: 5000 } };
+  const candidate = { ...report, run: { ...report.run, scale: 0.02, targetKind: 'reference', targetProfile: 'legacy', targetServers: 4, targetQueueTimeoutMs: 2000 } };
   const comparison = compareRuns(baseline, candidate, 0.05);
 
   assert.deepEqual(comparison.differences, [
     'scale (0.04 in the baseline, 0.02 in the candidate)',
     'backend servers (1 in the baseline, 4 in the candidate)',
+    'queue timeout (ms) (5000 in the baseline, 2000 in the candidate)',
   ]);
+  const external = { ...report, run: { ...report.run, targetKind: 'external' } };
+  assert.deepEqual(compareRuns(baseline, external, 0.05).differences.filter((difference) => difference.startsWith('backend ')), ['backend (reference in the baseline, external in the candidate)']);
   assert.match(formatComparisonText(comparison), /warning: the runs differ in scale \(0\.04 in the baseline, 0\.02 in the candidate\), so their figures may not be comparable/);
   assert.deepEqual(compareRuns(report, report, 0.05).differences, []);
 });
