@@ -143,17 +143,23 @@ function formatThresholdsTable(report: ReportData): string {
 
 function formatPredictionTable(report: ReportData): string {
   if (report.prediction.length === 0) return '';
-  const formatNumber = (value: number, unit: string): string => `${Number(value.toFixed(4))}${unit === '' ? '' : ` ${unit}`}`;
+  const formatValue = (value: number, item: PredictionItem): string => {
+    if (item.kind === 'admittedShare' || item.kind === 'share503') return `${(value * 100).toFixed(1)} %`;
+    if (item.kind === 'users' || item.kind === 'requests') return formatCount(value);
+    return `${Number(value.toFixed(item.unit === '' ? 1 : 2))}${item.unit === '' ? '' : ` ${item.unit}`}`;
+  };
   const formatRow = (item: PredictionItem): string => {
-    const measured = item.measured === null ? 'not measured' : formatNumber(item.measured, item.unit);
-    return `<tr><th scope="row"><code>${escapeHtml(item.key)}</code></th><td>${escapeHtml(formatNumber(item.predicted, item.unit))}</td><td>${escapeHtml(measured)}</td></tr>`;
+    const measured = item.measured === null ? 'not measured' : formatValue(item.measured, item);
+    return `<tr><th scope="row"><code>${escapeHtml(item.key)}</code></th><td>${escapeHtml(formatValue(item.predicted, item))}</td><td>${escapeHtml(measured)}</td></tr>`;
   };
   // Quantities the run measures come first; the planner's other numbers (model inputs and intermediates) fold away.
   const paired = report.prediction.filter((item) => item.measured !== null);
   const unpaired = report.prediction.filter((item) => item.measured === null);
   const header = '<thead><tr><th scope="col">predicted quantity</th><th scope="col">predicted</th><th scope="col">measured</th></tr></thead>';
   const others = unpaired.length === 0 ? '' : `<details><summary>${unpaired.length} more predicted numbers without a measurement</summary><table>${header}<tbody>${unpaired.map(formatRow).join('')}</tbody></table></details>`;
-  const caption = 'The plan predicts the peak; the measurements are the peak second for users per second, and the whole run for shares (503s of all requests, admitted of started plus dropped users) and the median time to admit.';
+  const caption =
+    'plan.json simulates the whole run against the reference backend; replayed.* is the same simulation with the start times this run achieved. ' +
+    'Measurements: the busiest second for users per second, the whole run for everything else (503s of all requests, admitted of started plus dropped users, time to admit at the same percentile).';
   return `<section><h2>The plan's prediction and the measurement</h2><p class="caption">${escapeHtml(caption)}</p><table id="prediction">${header}<tbody>${paired.map(formatRow).join('')}</tbody></table>${others}</section>`;
 }
 

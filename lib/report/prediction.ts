@@ -12,6 +12,8 @@ export function predictionKindOf(key: string): PredictionKind | undefined {
   if (leaf.startsWith('admittedusers') && /persecond|persec/.test(leaf)) return 'peakAdmittedPerSecond';
   if (leaf === 'admittedshare') return 'admittedShare';
   if (leaf.startsWith('offeredusers') && /persecond|persec/.test(leaf)) return 'peakStartedPerSecond';
+  if (leaf === 'users') return 'users';
+  if (leaf === 'requestssent') return 'requests';
   return undefined;
 }
 
@@ -33,6 +35,10 @@ function measuredValue(kind: PredictionKind, key: string, totals: PlatformTotals
       return attempted === 0 ? null : totals.admittedUsers / attempted;
     case 'share503':
       return totals.requests === 0 ? null : totals.requests503 / totals.requests;
+    case 'users':
+      return attempted === 0 ? null : attempted;
+    case 'requests':
+      return totals.requests === 0 ? null : totals.requests;
     case 'timeToAdmit': {
       // A key naming the 95th percentile (timeToAdmitP95Seconds) is paired with it; any other with the median.
       const measuredMs = /p95/i.test(key) ? totals.timeToAdmitP95Ms : totals.timeToAdmitP50Ms;

@@ -128,7 +128,7 @@ export interface TargetMetricsRow {
 }
 
 /** The measured quantities a prediction can be paired with. */
-export type PredictionKind = 'peakAdmittedPerSecond' | 'peakStartedPerSecond' | 'admittedShare' | 'share503' | 'timeToAdmit';
+export type PredictionKind = 'peakAdmittedPerSecond' | 'peakStartedPerSecond' | 'admittedShare' | 'share503' | 'timeToAdmit' | 'users' | 'requests';
 
 /** A number the plan predicted, beside the run's measurement of the same quantity when the report has one. */
 export interface PredictionItem {
