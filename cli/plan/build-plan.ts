@@ -43,6 +43,38 @@ export interface PlanSettings {
 /** Requests up to which `herd plan` simulates the run by default: about a second of simulation. */
 export const SIMULATION_REQUEST_BUDGET = 400_000;
 
+/** Simulations a search for the servers that admit 99 % of users takes at most: a binary search over up to 4,096 servers. */
+const SERVER_SEARCH_SIMULATIONS = 13;
+
+/**
+ * Finds the fewest servers with which the simulated run admits `share` of its users, by doubling
+ * from `servers` and then bisecting. Admission grows with servers, give or take the noise of the
+ * seeded draws, so the answer is exact to within that noise. Returns undefined above 4,096 servers.
+ */
+function findServersToAdmit(platforms: readonly PlatformPlanReport[], event: LoadedEvent, profile: TargetProfile, servers: number, atServers: RunPredictionReport, share: number): number | undefined {
+  const admits = (count: number): boolean => (count === servers ? atServers : simulatePlan(platforms, event, profile, count)).admittedShare >= share;
+  let low = 0;
+  let high = servers;
+  if (admits(servers)) {
+    // Search downwards: the fewest servers lie between 1 and the fleet given.
+    high = servers;
+  } else {
+    low = servers;
+    high = servers * 2;
+    while (!admits(high)) {
+      low = high;
+      high *= 2;
+      if (high > 4096) return undefined;
+    }
+  }
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (admits(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
 /** Requests above which no run is simulated: about a minute of simulation and a few GB of memory. */
 export const MAX_SIMULATED_REQUESTS = 20_000_000;
 
@@ -89,6 +121,9 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   if (simulate === 'always') budget = MAX_SIMULATED_REQUESTS;
   if (simulate === 'auto') budget = SIMULATION_REQUEST_BUDGET;
   const prediction = plannedRequests <= budget ? simulatePlan(platforms, event, settings.profile, servers) : undefined;
+  if (prediction !== undefined && plannedRequests * SERVER_SEARCH_SIMULATIONS <= budget * 2) {
+    prediction.serversToAdmit99Percent = findServersToAdmit(platforms, event, settings.profile, servers, prediction, 0.99);
+  }
   for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
 
   return {

@@ -91,6 +91,10 @@ function fleetLines(report: PlanReport): string[] {
     `    time to admit p50 ${formatSeconds(prediction.timeToAdmitP50Seconds)}, p95 ${formatSeconds(prediction.timeToAdmitP95Seconds)}, ` +
       `at most ${formatNumber(prediction.admittedUsersPerSecondAtPeak)} users admitted in one second`,
   );
+  if (prediction.serversToAdmit99Percent !== undefined) {
+    const needed = prediction.serversToAdmit99Percent;
+    lines.push(`  the reference backend admits 99 % of the users with ${formatNumber(needed)} server${needed === 1 ? '' : 's'} (simulated; this plan has ${formatNumber(prediction.servers)})`);
+  }
   for (const platform of report.platforms) {
     const failing = platform.requestsFailingOnReferenceTarget;
     if (failing.length === 0) continue;

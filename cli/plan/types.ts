@@ -78,6 +78,8 @@ export interface TimelineSecond {
 /** plan.json's `prediction`: what a run against the reference target should measure, from a simulation of that run. */
 export interface RunPredictionReport extends RunSimulation {
   model: 'simulation';
+  /** Fewest servers with which the simulated run admits 99 % of its users; absent when not searched (large runs) or above 4,096. */
+  serversToAdmit99Percent?: number;
   profile: string;
   servers: number;
   workers: number;
