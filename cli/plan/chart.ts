@@ -97,6 +97,6 @@ export function renderPlanCharts(report: PlanReport, widthColumns = 72): string 
   return [
     renderColumnChart(rates, { title: `λ(t): planned arrivals per second, ${step}`, unit: 'users/s', ...window }),
     '',
-    renderColumnChart(cumulative, { title: 'N(t): users arrived', unit: 'users', ...window }),
+    renderColumnChart(cumulative, { title: 'N(t): users arrived; the charts end when 99.9 % have, before the last stragglers', unit: 'users', ...window }),
   ].join('\n');
 }
