@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Papa from 'papaparse';
-import { parseTraceCsv } from '../arrival/index.ts';
+import { createArrivalCurve, parseTraceCsv } from '../arrival/index.ts';
 import { HerdUserError } from '../user-error.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { formatDiagnostics } from './diagnostic.ts';
@@ -63,9 +63,34 @@ export function loadEvent(eventPath: string): LoadedEvent {
     traceArrivalSeconds = trace.arrivalSeconds;
   }
 
+  if (diagnostics.length === 0 && event.source !== undefined && event.data !== undefined) {
+    diagnostics.push(...checkArrivalCurve(event.source, event.data, traceArrivalSeconds));
+  }
   throwIfAny(diagnostics, displayedEventPath, true);
   const { platforms: _writtenPlatforms, ...rest } = event.data as EventFile;
   return traceArrivalSeconds === undefined ? { ...rest, platforms } : { ...rest, platforms, traceArrivalSeconds };
+}
+
+/**
+ * Builds the event's arrival curve once, so that a problem only the arrival model finds (a sigma
+ * above the limit, arrivals past 24 hours) is reported at its line in the event file.
+ */
+function checkArrivalCurve(source: YamlSource, event: EventFile, traceArrivalSeconds: readonly number[] | undefined): Diagnostic[] {
+  try {
+    createArrivalCurve(event.arrival, event.users, traceArrivalSeconds);
+    return [];
+  } catch (error) {
+    if (!(error instanceof HerdUserError) || error.code !== 'ARRIVAL_INVALID') throw error;
+    // Each problem is a line "  - field: rule"; the field is written as the event file spells it.
+    const problems = error.message.split('\n').filter((line) => line.startsWith('  - '));
+    return problems.map((line) => {
+      const text = line.slice(4);
+      const colon = text.indexOf(': ');
+      const field = colon < 0 ? 'arrival' : text.slice(0, colon).replace(/ \(.*\)$/, '');
+      const path = field.split(/[.[\]]+/).filter((segment) => segment !== '' && segment !== '*');
+      return { file: source.file, ...source.locate(path), fieldPath: field, rule: colon < 0 ? text : text.slice(colon + 2) };
+    });
+  }
 }
 
 /**

@@ -240,3 +240,9 @@ test('share sum is checked beside schema errors', () => {
     return true;
   });
 });
+
+test('arrival model problems point at their line', () => {
+  const dir = writeFixture({ 'event.yaml': validEvent.replace('sigma: 0.5', 'sigma: 3.5'), 'bundles/web.yaml': webBundle });
+  const error = loadError(join(dir, 'event.yaml'));
+  assert.match(error.message, /event\.yaml:3:\d+: arrival\.sigma: must be at most 3, got 3\.5/);
+});
