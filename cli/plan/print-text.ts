@@ -76,7 +76,7 @@ function fleetLines(report: PlanReport): string[] {
       `mean latency ${formatNumber(fleet.meanLatencySeconds * 1000, 1)} ms (the bundles' expectedLatencyMs), queue timeout ${formatNumber(fleet.queueTimeoutSeconds, 1)} s`,
     `  sustains ${formatNumber(fleet.sustainableRequestsPerSecond)} requests/s (${formatNumber(fleet.sustainableUsersPerSecond)} users/s) with at most 1 % 503s; ` +
       `at the peak, at those latencies, ${formatPercent(fleet.rejectedShareAtPeak)} would get 503`,
-    `against the reference target (profile ${peak.profile}, ${formatNumber(peak.servers)} server${peak.servers === 1 ? '' : 's'}, ${formatNumber(peak.workers)} workers, mean service ${formatNumber(peak.meanServiceSeconds * 1000, 1)} ms):`,
+    `against the reference target (profile ${peak.profile}, ${formatNumber(peak.servers)} server${peak.servers === 1 ? '' : 's'}, ${formatNumber(peak.workers)} worker${peak.workers === 1 ? '' : 's'}, mean service ${formatNumber(peak.meanServiceSeconds * 1000, 1)} ms):`,
     `  the peak as a steady state: ${formatNumber(peak.offeredRequestsPerSecond)} requests/s offered, ${formatNumber(peak.admittedRequestsPerSecond)} admitted, ` +
       `${formatPercent(peak.rejectedShare)} 503s, mean queue wait ${formatSeconds(peak.meanWaitSeconds)}`,
   ];
