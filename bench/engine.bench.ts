@@ -10,7 +10,8 @@
 // - resident memory and heap per idle pre-allocated VU, from runs with 1, 1,000, 20,000 and 200,000 VUs;
 // - herd_schedule_lag p50/p99/max at 1,000, 5,000 and 20,000 arrivals/s, with achieved against planned;
 //   the steady figures leave out the first 2 s, which the whole-run figures include;
-// - the saturation load and the 20,000/s lag row once more on 2 worker threads (`--workers 2`).
+// - the saturation load on 2 worker threads (`--workers 2`) against one thread, three rounds, and the
+//   20,000/s lag row once more on 2 worker threads.
 // Each run is a process of its own (bench/engine-child.ts), so the target, the load generator and
 // this script do not share an event loop. Figures are printed, never asserted.
 import { spawn, spawnSync } from 'node:child_process';
@@ -153,16 +154,18 @@ function measureSaturation(targetUrl: string, scriptPath: string, seconds: numbe
 }
 
 function measureSaturationWithWorkers(targetUrl: string, scriptPath: string, seconds: number, workers: number): void {
-  console.log(`\nsaturation on ${workers} worker threads: the same load, one round, autocannon first`);
-  const cannon = runChild(['autocannon', `${targetUrl}/health`, String(SATURATION_CONNECTIONS), String(seconds)]);
-  const engine = runChild(['engine', scriptPath, `TARGET=${targetUrl}`, `VUS=${SATURATION_CONNECTIONS}`, `DURATION=${seconds}s`], { workers });
-  const engineRate = metric(engine, 'http_reqs', 'rate');
-  const cannonRate = cannon.requests / (cannon.wallMs / 1000);
-  console.log(
-    `  autocannon ${format(cannonRate)} requests/s (${format((cannon.cpuMs * 1000) / cannon.requests, 1)} µs CPU each), ` +
-      `engine --workers ${workers} ${format(engineRate)} requests/s (${format((engine.cpuMs * 1000) / engine.requests, 1)} µs CPU each, all threads, ` +
-      `http_req_duration p99 ${format(metric(engine, 'http_req_duration', 'p(99)'), 2)} ms), ratio ${format(engineRate / cannonRate, 2)}`,
-  );
+  console.log(`\nsaturation on ${workers} worker threads against one thread: the same load, ${SATURATION_ROUNDS} rounds in alternating order`);
+  for (let round = 1; round <= SATURATION_ROUNDS; round++) {
+    const runEngine = (count: number): ChildResult => runChild(['engine', scriptPath, `TARGET=${targetUrl}`, `VUS=${SATURATION_CONNECTIONS}`, `DURATION=${seconds}s`], { workers: count });
+    const threadedFirst = round % 2 === 0;
+    const first = runEngine(threadedFirst ? workers : 1);
+    const second = runEngine(threadedFirst ? 1 : workers);
+    const threaded = threadedFirst ? first : second;
+    const single = threadedFirst ? second : first;
+    const describe = (result: ChildResult): string =>
+      `${format(metric(result, 'http_reqs', 'rate'))} requests/s (${format((result.cpuMs * 1000) / result.requests, 1)} µs CPU each, all threads)`;
+    console.log(`  round ${round}: one thread ${describe(single)}, ${workers} workers ${describe(threaded)}, ratio ${format(metric(threaded, 'http_reqs', 'rate') / metric(single, 'http_reqs', 'rate'), 2)}`);
+  }
 }
 
 function measureIdleMemory(scriptPath: string): void {
