@@ -103,6 +103,7 @@ async function runWorker(): Promise<void> {
   const thresholds = bindThresholds(data.thresholdDefinitions, run.registry);
   const outputs = data.outputKinds.map((kind, index) => {
     const lines = new PostedLines(index);
+    // PostedLines never fails a write; the main thread's output reports a failed file write.
     const onError = (): void => {};
     return kind === 'csv' ? new CsvOutput('', onError, lines, false) : new JsonOutput('', thresholds, onError, lines);
   });
