@@ -182,10 +182,20 @@ test('closed-model scenarios split across workers', async () => {
     }
   `);
 
-  const result = await runCaptured({ scriptPath, workers: 3 });
+  const jsonFile = path.join(path.dirname(scriptPath), 'samples.jsonl');
+
+  const result = await runCaptured({ scriptPath, workers: 3, outputs: [`json=${jsonFile}`] });
+  const lines = readFileSync(jsonFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+  const declared = lines.filter((line) => line.type === 'Metric').map((line) => line.metric);
+  const firstPoint = lines.findIndex((line) => line.type === 'Point' && line.metric === 'vu_ids');
+  const vuIdsSeen = new Set(lines.filter((line) => line.type === 'Point' && line.metric === 'vu_ids').map((line) => line.data.tags?.vu));
 
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /iterations=40 vu_ids=80\n/);
+  assert.equal(declared.length, new Set(declared).size, `declared twice: ${declared.join(', ')}`);
+  assert.ok(declared.includes('vu_ids'), 'no Metric line for vu_ids');
+  assert.ok(lines.findIndex((line) => line.type === 'Metric' && line.metric === 'vu_ids') < firstPoint, 'a vu_ids Point comes before its Metric line');
+  assert.equal(vuIdsSeen.size, 9, `VU ids: ${[...vuIdsSeen].join(', ')}`);
 });
 
 test('dead worker names its segment', async () => {
