@@ -73,22 +73,49 @@ function selectJson(value: unknown, selector: string): unknown {
   return current;
 }
 
+/** `response.request`: the request as the script made it, before redirects. */
+interface RequestSummary {
+  method: string;
+  url: string;
+  headers: Record<string, string[]>;
+  body: string;
+}
+
 /** The k6 Response: status, body, headers, timings, error and error_code, with json(). */
 class Response {
-  status = 0;
-  status_text = '';
-  proto = 'HTTP/1.1';
-  url = '';
-  body: string | ArrayBuffer | null = null;
-  headers: Record<string, string> = {};
-  cookies: Record<string, { name: string; value: string }[]> = {};
-  timings: RequestTimings = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
-  error = '';
-  error_code = 0;
-  remote_ip = '';
-  remote_port = 0;
-  tls_version = '';
-  request: { method: string; url: string; headers: Record<string, string[]>; body: string } = { method: '', url: '', headers: {}, body: '' };
+  // Assigned in the constructor, in this order, which is the key order scripts see in JSON. The
+  // constructor takes the objects a completed request already has, so none is built only to be replaced.
+  status: number;
+  status_text: string;
+  proto: string;
+  url: string;
+  body: string | ArrayBuffer | null;
+  headers: Record<string, string>;
+  cookies: Record<string, { name: string; value: string }[]>;
+  timings: RequestTimings;
+  error: string;
+  error_code: number;
+  remote_ip: string;
+  remote_port: number;
+  tls_version: string;
+  request: RequestSummary;
+
+  constructor(url: string, headers: Record<string, string> = {}, timings?: RequestTimings, request?: RequestSummary) {
+    this.status = 0;
+    this.status_text = '';
+    this.proto = 'HTTP/1.1';
+    this.url = url;
+    this.body = null;
+    this.headers = headers;
+    this.cookies = {};
+    this.timings = timings ?? { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
+    this.error = '';
+    this.error_code = 0;
+    this.remote_ip = '';
+    this.remote_port = 0;
+    this.tls_version = '';
+    this.request = request ?? { method: '', url: '', headers: {}, body: '' };
+  }
 
   json(selector?: string): unknown {
     if (typeof this.body !== 'string') throw new Error(`response.json(): the body of ${this.url} is not text (responseType is not "text", or there was no response)`);
@@ -172,8 +199,6 @@ function fillResponse(response: Response, wire: WireResponse, target: ParsedTarg
   response.status = wire.status;
   response.status_text = wire.statusText;
   response.url = target.href;
-  response.headers = wire.headers;
-  response.timings = wire.timings;
   response.remote_ip = wire.remoteAddress;
   response.remote_port = wire.remotePort;
   response.error = wire.failure?.message ?? '';
@@ -293,8 +318,8 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
 
   /**
    * One `asyncRequest` call from its first hop to its response. It follows redirects from undici's
-   * completion callback instead of awaiting each hop, because with AsyncLocalStorage active every
-   * promise and await runs async hooks, and a saturated run makes one call per iteration.
+   * completion callback instead of awaiting each hop. With AsyncLocalStorage active, every promise
+   * and await runs async hooks, and a saturated run makes one call per iteration.
    */
   class PendingRequest implements WireResponseHandler {
     private method: string;
@@ -305,7 +330,6 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     constructor(
       private readonly context: IterationContext,
       private readonly request: PreparedRequest,
-      private readonly response: Response,
       private target: ParsedTarget,
       private readonly urlText: string,
       private readonly requestedMethod: string,
@@ -322,7 +346,7 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
     send(): void {
       const target = this.target;
       if (!isAllowed(target.hostname)) {
-        this.resolve(blockedHostResponse(this.response, target.hostname));
+        this.resolve(blockedHostResponse(new Response(this.urlText), target.hostname));
         return;
       }
       const request = this.request;
@@ -359,11 +383,11 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
         return;
       }
 
-      const response = this.response;
-      fillResponse(response, wire, target, request.responseType);
       const requestHeaders: Record<string, string[]> = {};
       for (const name in request.headers) requestHeaders[name] = [request.headers[name] as string];
-      response.request = { method: this.requestedMethod, url: this.urlText, headers: requestHeaders, body: request.payload?.toString('utf8') ?? '' };
+      const summary = { method: this.requestedMethod, url: this.urlText, headers: requestHeaders, body: request.payload?.toString('utf8') ?? '' };
+      const response = new Response(this.urlText, wire.headers, wire.timings, summary);
+      fillResponse(response, wire, target, request.responseType);
       this.resolve(response);
     }
   }
@@ -373,10 +397,9 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
       const context = currentContext();
       if (context === undefined) throw new Error('http requests cannot be made in the init code; make them in setup(), the default function or an exec function');
       const urlText = target instanceof TaggedUrl ? target.url : String(target);
-      const response = new Response();
-      response.url = urlText;
       const parsed = parseRequestUrl(urlText);
       if (typeof parsed === 'string') {
+        const response = new Response(urlText);
         response.error = parsed;
         response.error_code = 1020;
         run.logger.once(`url:${urlText}`, 'warning', `Request Failed: ${response.error}`);
@@ -385,7 +408,7 @@ export function createHttpModule(run: TestRun): Record<string, unknown> {
 
       const request = prepareRequest(target, body, params ?? {});
       const requestedMethod = String(method).toUpperCase();
-      return new Promise((resolve, reject) => new PendingRequest(context, request, response, parsed, urlText, requestedMethod, resolve, reject).send());
+      return new Promise((resolve, reject) => new PendingRequest(context, request, parsed, urlText, requestedMethod, resolve, reject).send());
     } catch (error) {
       // An invalid call (an unknown timeout format, a request in the init code) rejects, as in k6's async API.
       return Promise.reject(error);
