@@ -20,22 +20,37 @@ export { evenlySpacedWaves, sumWaveCurves, SHARE_SUM_TOLERANCE, type EvenWavesOp
  * Throws `HerdUserError` (ARRIVAL_INVALID) listing every invalid field, named as in the event file.
  */
 export function createArrivalCurve(spec: ArrivalSpec, users: number, traceArrivalSeconds?: readonly number[]): ArrivalCurve {
-  const curve = createCurveOfModel(spec, users, traceArrivalSeconds);
-  if (curve.endSeconds > MAX_ARRIVAL_END_SECONDS) {
-    const problems = new ArrivalProblems();
-    const field = spec.model === 'trace' ? `arrival.file (${spec.file})` : 'arrival';
-    problems.add(
-      field,
-      `the last users arrive ${Math.round(curve.endSeconds).toLocaleString('en-US')} s after the test start, more than the ${MAX_ARRIVAL_END_SECONDS.toLocaleString('en-US')} s (24 h) a herd test may span; ` +
-        (spec.model === 'trace' ? 'trace times are seconds from the test start, so subtract the first timestamp from every row' : 'move the notifications closer to the start or shorten the spread'),
-    );
-    problems.throwIfAny();
-  }
-  return curve;
+  checkTimesWithinADay(spec, traceArrivalSeconds);
+  return createCurveOfModel(spec, users, traceArrivalSeconds);
 }
 
-/** Latest arrival an event may plan, in seconds from the test start: longer runs are not one herd, and their per-second arrays outgrow memory. */
-export const MAX_ARRIVAL_END_SECONDS = 86_400;
+/** Latest notification or trace arrival an event may give, in seconds from the test start: later ones are not one herd, and their per-second arrays outgrow memory. */
+export const MAX_ARRIVAL_START_SECONDS = 86_400;
+
+/**
+ * Rejects notification times and trace arrivals past 24 hours. A log-normal tail may still run
+ * past that for a few users, because its end follows from the spread and the user count.
+ */
+function checkTimesWithinADay(spec: ArrivalSpec, traceArrivalSeconds: readonly number[] | undefined): void {
+  if (typeof spec !== 'object' || spec === null) return;
+  const problems = new ArrivalProblems();
+  const limit = `more than the ${MAX_ARRIVAL_START_SECONDS.toLocaleString('en-US')} s (24 h) a herd test may span`;
+  if (spec.model === 'trace') {
+    const lastSeconds = traceArrivalSeconds?.[traceArrivalSeconds.length - 1];
+    if (lastSeconds !== undefined && lastSeconds > MAX_ARRIVAL_START_SECONDS) {
+      problems.add(`arrival.file (${spec.file})`, `the last arrival is ${Math.round(lastSeconds).toLocaleString('en-US')} s after the test start, ${limit}; trace times are seconds from the test start, so subtract the first timestamp from every row`);
+    }
+  } else if (spec.model === 'lognormal' && typeof spec.notificationAtSeconds === 'number' && spec.notificationAtSeconds > MAX_ARRIVAL_START_SECONDS) {
+    problems.add('arrival.notificationAtSeconds', `${spec.notificationAtSeconds} s is ${limit}; send the notification within the test's first day`);
+  } else if (spec.model === 'waves' && Array.isArray(spec.waves)) {
+    spec.waves.forEach((wave, index) => {
+      if (typeof wave.notificationAtSeconds === 'number' && wave.notificationAtSeconds > MAX_ARRIVAL_START_SECONDS) {
+        problems.add(`arrival.waves[${index}].notificationAtSeconds`, `${wave.notificationAtSeconds} s is ${limit}; send every notification within the test's first day`);
+      }
+    });
+  }
+  problems.throwIfAny();
+}
 
 function createCurveOfModel(spec: ArrivalSpec, users: number, traceArrivalSeconds?: readonly number[]): ArrivalCurve {
   const problems = new ArrivalProblems();

@@ -251,8 +251,10 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
   const admittedByBucket: number[] = [];
   const sentByBucket: number[] = [];
   const rejectedByBucket: number[] = [];
+  // A log-normal tail can reach weeks for a few users; the series stops at a day so its arrays stay small.
+  const lastBucket = Math.ceil(86_400_000 / bucketMs);
   const bump = (counts: number[], atMs: number): void => {
-    const bucket = Math.max(0, Math.floor(atMs / bucketMs));
+    const bucket = Math.min(lastBucket, Math.max(0, Math.floor(atMs / bucketMs)));
     while (counts.length <= bucket) counts.push(0);
     counts[bucket] += 1;
   };

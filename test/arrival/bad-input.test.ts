@@ -42,13 +42,17 @@ test('window needing sigma above 3 is rejected', () => {
   );
 });
 
-test('sigma of 2 still plans', () => {
-  const curve = createArrivalCurve({ ...oneNotification, sigma: 2 }, 1000);
+test('sigma of 3 still plans', () => {
+  const curve = createArrivalCurve({ ...oneNotification, sigma: 3 }, 1000);
   assert.equal(curve.totalUsers, 1000);
 });
 
-test('arrivals past 24 hours are rejected', () => {
-  assertRejects(() => createArrivalCurve({ ...oneNotification, notificationAtSeconds: 90_000 }, 100), 'arrival:', 'more than the 86,400 s (24 h)');
+test('notification past 24 hours is rejected', () => {
+  assertRejects(() => createArrivalCurve({ ...oneNotification, notificationAtSeconds: 90_000 }, 100), 'arrival.notificationAtSeconds', 'more than the 86,400 s (24 h)');
+});
+
+test('trace past 24 hours is rejected', () => {
+  assertRejects(() => createArrivalCurve({ model: 'trace', file: 'epoch.csv', format: 'timestamps' }, 100, [1_733_353_200, 1_733_353_201]), 'arrival.file (epoch.csv)', 'subtract the first timestamp');
 });
 
 test('window under a second is rejected', () => {
