@@ -121,7 +121,8 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   if (simulate === 'always') budget = MAX_SIMULATED_REQUESTS;
   if (simulate === 'auto') budget = SIMULATION_REQUEST_BUDGET;
   const prediction = plannedRequests <= budget ? simulatePlan(platforms, event, settings.profile, servers) : undefined;
-  if (prediction !== undefined && plannedRequests * SERVER_SEARCH_SIMULATIONS <= budget * 2) {
+  // The search costs up to 13 simulations, so it runs only where they take about a second in all.
+  if (prediction !== undefined && plannedRequests * SERVER_SEARCH_SIMULATIONS <= SIMULATION_REQUEST_BUDGET * 2) {
     prediction.serversToAdmit99Percent = findServersToAdmit(platforms, event, settings.profile, servers, prediction, 0.99);
   }
   for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
