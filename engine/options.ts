@@ -51,6 +51,11 @@ export interface RampingVUsScenario extends ScenarioCommon {
   startVUs: number;
   stages: Stage[];
   gracefulRampDownMs: number;
+  /**
+   * Set on a worker thread's part: of the VUs the whole scenario runs at any moment, this worker
+   * runs VU k when `k mod count === index`, so the parts follow the whole ramp together.
+   */
+  vuStripe?: { index: number; count: number };
 }
 
 /** A `per-vu-iterations` or `shared-iterations` scenario: a fixed iteration count within `maxDurationMs`. */

@@ -104,7 +104,10 @@ const RAMP_TICK_MS = 10;
  */
 export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsScenario): Promise<void> {
   const { run, state } = runner;
-  const maxVus = Math.max(config.startVUs, ...config.stages.map((stage) => stage.target));
+  const stripe = config.vuStripe;
+  // On a worker thread, the VUs of the whole ramp that fall in this worker's stripe.
+  const ownVUs = (wholeCount: number): number => (stripe === undefined ? wholeCount : Math.floor(wholeCount / stripe.count) + (stripe.index < wholeCount % stripe.count ? 1 : 0));
+  const maxVus = ownVUs(Math.max(config.startVUs, ...config.stages.map((stage) => stage.target)));
   const vus = Array.from({ length: maxVus }, () => runner.newVu());
   const loops: (Promise<void> | undefined)[] = new Array(maxVus).fill(undefined);
   const isRequired: boolean[] = new Array(maxVus).fill(false);
@@ -135,7 +138,7 @@ export async function runRampingVus(runner: ScenarioRunner, config: RampingVUsSc
   };
 
   for (let tickMs = originMs; tickMs < endMs && !run.isStopping; tickMs += RAMP_TICK_MS) {
-    const target = rampingVuCount(config.startVUs, config.stages, performance.now() - originMs);
+    const target = ownVUs(rampingVuCount(config.startVUs, config.stages, performance.now() - originMs));
     for (let index = 0; index < maxVus; index++) {
       const wasRequired = isRequired[index];
       isRequired[index] = index < target;

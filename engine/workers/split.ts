@@ -66,11 +66,9 @@ export function splitScenario(scenario: Scenario, index: number, count: number):
       return vus === 0 ? undefined : { ...scenario, vus };
     }
     case 'ramping-vus': {
-      // NOTE: between stage ends each worker rounds its own line, so the total can be off by up to one VU per worker.
-      const startVUs = evenPart(scenario.startVUs, index, count);
-      const stages = scenario.stages.map((stage) => ({ ...stage, target: evenPart(stage.target, index, count) }));
-      const hasVus = startVUs > 0 || stages.some((stage) => stage.target > 0);
-      return hasVus ? { ...scenario, startVUs, stages } : undefined;
+      // Every worker follows the whole ramp and runs its stripe of it, so the total at each moment is exact.
+      const mostVUs = Math.max(scenario.startVUs, ...scenario.stages.map((stage) => stage.target));
+      return evenPart(mostVUs, index, count) === 0 ? undefined : { ...scenario, vuStripe: { index, count } };
     }
     case 'per-vu-iterations': {
       const vus = evenPart(scenario.vus, index, count);
@@ -91,8 +89,10 @@ export function maxVusOfPart(scenario: Scenario, segment: ExecutionSegment): num
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate':
       return scaleVUsToSegment(scenario.maxVUs, segment);
-    case 'ramping-vus':
-      return Math.max(scenario.startVUs, ...scenario.stages.map((stage) => stage.target));
+    case 'ramping-vus': {
+      const mostVUs = Math.max(scenario.startVUs, ...scenario.stages.map((stage) => stage.target));
+      return scenario.vuStripe === undefined ? mostVUs : evenPart(mostVUs, scenario.vuStripe.index, scenario.vuStripe.count);
+    }
     default:
       return scenario.vus;
   }

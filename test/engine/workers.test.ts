@@ -55,8 +55,8 @@ test('closed-model parts add up to the scenario', () => {
   const rampingParts = Array.from({ length: count }, (_, index) => splitScenario(ramping, index, count));
 
   assert.deepEqual(sharedParts.map((part) => (part?.executor === 'shared-iterations' ? [part.vus, part.iterations] : undefined)), [[1, 6], [1, 5], undefined]);
-  assert.deepEqual(rampingParts.map((part) => (part?.executor === 'ramping-vus' ? part.stages.map((stage) => stage.target) : undefined)), [[4, 0], [3, 0], [3, 0]]);
-  assert.deepEqual(rampingParts.map((part) => (part?.executor === 'ramping-vus' ? part.startVUs : undefined)), [1, 0, 0]);
+  assert.deepEqual(rampingParts.map((part) => (part?.executor === 'ramping-vus' ? part.vuStripe : undefined)), [{ index: 0, count: 3 }, { index: 1, count: 3 }, { index: 2, count: 3 }]);
+  assert.deepEqual(rampingParts.map((part) => (part?.executor === 'ramping-vus' ? part.stages : undefined)), [ramping.stages, ramping.stages, ramping.stages]);
 });
 
 test('worker VU ids are disjoint blocks', () => {
@@ -196,6 +196,24 @@ test('closed-model scenarios split across workers', async () => {
   assert.ok(declared.includes('vu_ids'), 'no Metric line for vu_ids');
   assert.ok(lines.findIndex((line) => line.type === 'Metric' && line.metric === 'vu_ids') < firstPoint, 'a vu_ids Point comes before its Metric line');
   assert.equal(vuIdsSeen.size, 9, `VU ids: ${[...vuIdsSeen].join(', ')}`);
+});
+
+test('ramping VUs keep their ramp on workers', async () => {
+  // The whole ramp reaches 1, 2, 3 and 4 VUs at 0, 1, 2 and 3 s; striped across four workers, each
+  // worker's VU starts when the whole ramp reaches it, not only at the end of the stage.
+  const scriptPath = writeScript(`
+    export const options = { scenarios: { ramp: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '4s', target: 4 }], gracefulRampDown: '0s' } } };
+    export default async function () { await new Promise((resolve) => setTimeout(resolve, 200)); }
+    export function handleSummary(data) { return { stdout: 'iterations=' + data.metrics.iterations.values.count + '\\n' }; }
+  `);
+
+  const single = await runCaptured({ scriptPath, workers: 1 });
+  const striped = await runCaptured({ scriptPath, workers: 4 });
+  const iterationsOf = (stdout: string): number => Number(/iterations=(\d+)/.exec(stdout)?.[1] ?? 0);
+
+  assert.equal(striped.exitCode, 0, striped.stderr);
+  assert.ok(iterationsOf(single.stdout) >= 20, single.stdout);
+  assert.ok(Math.abs(iterationsOf(striped.stdout) - iterationsOf(single.stdout)) <= 6, `one thread ${iterationsOf(single.stdout)}, four workers ${iterationsOf(striped.stdout)}`);
 });
 
 test('dead worker names its segment', async () => {
