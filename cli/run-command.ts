@@ -73,9 +73,24 @@ function parseFlags(args: string[]) {
   }
 }
 
+/** Most worker threads `--workers` accepts: each costs about 20 MB and 0.2 s of CPU to start. */
+const MAX_WORKERS = 64;
+
+/** Most segments `--segment` accepts: the sequence lists every one, and a test split further has under one VU per segment. */
+const MAX_SEGMENTS = 1000;
+
 function parseWorkers(value: string | undefined): number | undefined {
   if (value === 'auto') return availableParallelism();
-  return parseCount('--workers', value);
+  // Number() also reads "0x2", "1e1" and " 2", which are not what a user means by a count.
+  if (value !== undefined && !/^\d+$/.test(value)) throw new HerdUserError('RUN_BAD_FLAG', `--workers ${value}: expected a whole number of at least 1, or auto`, 2);
+  const workers = parseCount('--workers', value);
+  if (workers !== undefined && workers > MAX_WORKERS) {
+    throw new HerdUserError('RUN_BAD_FLAG', `--workers ${value}: at most ${MAX_WORKERS} worker threads; this machine has ${availableParallelism()} cores, and workers beyond the cores only add memory`, 2);
+  }
+  if (workers !== undefined && workers > availableParallelism()) {
+    process.stderr.write(`herd run: --workers ${workers} is more than this machine's ${availableParallelism()} cores, so the workers share them and run slower than fewer would\n`);
+  }
+  return workers;
 }
 
 /**
@@ -92,6 +107,9 @@ export function resolveSegmentFlags(segment: string | undefined, executionSegmen
   const count = Number(match?.[2]);
   if (match === null || count < 1 || index < 1 || index > count) {
     throw new HerdUserError('RUN_BAD_FLAG', `--segment ${segment} is invalid: expected I/N with I from 1 to N, such as --segment 2/4 for the second of four segments`, 2);
+  }
+  if (count > MAX_SEGMENTS) {
+    throw new HerdUserError('RUN_BAD_FLAG', `--segment ${segment} is invalid: at most ${MAX_SEGMENTS} segments; split the test across fewer instances`, 2);
   }
   return { executionSegment: evenSegmentText(index - 1, count), executionSegmentSequence: evenSequence(count) };
 }

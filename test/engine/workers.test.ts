@@ -353,4 +353,13 @@ test('segment flag expands to an even sequence', () => {
   assert.throws(() => resolveSegmentFlags('0/3', undefined, undefined), /--segment 0\/3 is invalid: expected I\/N with I from 1 to N/);
   assert.throws(() => resolveSegmentFlags('4/3', undefined, undefined), /--segment 4\/3 is invalid/);
   assert.throws(() => resolveSegmentFlags('1/2', '0:1/2', undefined), /cannot be combined/);
+  assert.throws(() => resolveSegmentFlags('1/10000000', undefined, undefined), /at most 1000 segments/);
+  assert.throws(() => resolveSegmentFlags('99999999999999999999/99999999999999999999', undefined, undefined), /at most 1000 segments/);
+});
+
+test('worker flag rejects odd counts', async () => {
+  const { runCommand } = await import('../../cli/run-command.ts');
+  for (const [value, message] of [['0x2', /expected a whole number of at least 1, or auto/], ['1e1', /expected a whole number/], ['999', /at most 64 worker threads/]] as const) {
+    await assert.rejects(runCommand(['--workers', value, 'script.js']), message, value);
+  }
 });
