@@ -347,8 +347,9 @@ function mergeWorkers(run: TestRun, handles: readonly WorkerHandle[], startAtMs:
   }
 }
 
+/** Resolves after `ms`; the timer is unref'd, so a wait that lost its race does not keep the process alive. */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
