@@ -125,16 +125,19 @@ export async function runCommand(args: string[]): Promise<number> {
 
   const stopController = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  // SIGTERM is what CI runners and container runtimes send on cancel, so it stops the run as Ctrl-C does and the results are written.
+  const onSigint = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nStopping: no new iterations start; running ones get their gracefulStop. Press Ctrl-C again to exit at once.\n');
+      const how = signal === 'SIGTERM' ? 'Send SIGTERM again' : 'Press Ctrl-C again';
+      process.stderr.write(`\nStopping on ${signal}: no new iterations start; running ones get their gracefulStop. ${how} to exit at once.\n`);
       stopController.abort();
       return;
     }
     process.exit(105);
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     const { exitCode } = await runScript({
       scriptPath: positionals[0] as string,
@@ -154,5 +157,6 @@ export async function runCommand(args: string[]): Promise<number> {
     return exitCode;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }

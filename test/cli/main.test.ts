@@ -75,3 +75,33 @@ test('missing k6 binary stops herd-test before planning', async () => {
     rmSync(resultsDir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM stops a run and keeps its results', async () => {
+  const { mkdtempSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(resolve(tmpdir(), 'herd-sigterm-'));
+  const script = resolve(dir, 'long.js');
+  writeFileSync(script, `export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 5, timeUnit: '1s', duration: '30s', preAllocatedVUs: 5 } } };
+export default async function () { await new Promise((r) => setTimeout(r, 100)); }
+`);
+
+  try {
+    const child = spawn(process.execPath, [herdCli, 'run', '-q', '--summary-export', resolve(dir, 'summary.json'), script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The run header comes after loading and warm-up, so the signal lands while iterations run.
+    const started = new Promise<void>((resolveStarted) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('scenarios') && resolveStarted()));
+    const tooLate = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`no run header within 20 s: ${stderr}`)), 20_000).unref());
+    await Promise.race([started, tooLate]);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
+    child.kill('SIGTERM');
+    const exitCode = await new Promise<number | null>((resolveExit) => child.on('close', (code) => resolveExit(code)));
+
+    assert.equal(exitCode, 105, stderr);
+    assert.match(stderr, /Stopping on SIGTERM/);
+    assert.ok(existsSync(resolve(dir, 'summary.json')), 'the summary export should be written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
