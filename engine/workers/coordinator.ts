@@ -35,6 +35,8 @@ const TYPESCRIPT_WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 const START_DELAY_MS = 50;
 // A worker that sent its final snapshot but still has open handles (a script's timer) is ended after this long.
 const EXIT_GRACE_MS = 2000;
+// Time a stopped worker gets beyond the longest gracefulStop to send its final snapshot.
+const STOP_GRACE_MS = 5000;
 const TICK_MS = 1000;
 
 /** Inputs of a run on worker threads, prepared by runScript in the main thread. */
@@ -65,6 +67,8 @@ interface WorkerHandle {
   exited: Promise<void>;
   error: Error | undefined;
   exitCode: number | undefined;
+  /** Why the main thread terminated the worker, when it did. */
+  terminatedBecause: string | undefined;
   diedAtMs: number | undefined;
   progress: WorkerProgress | undefined;
   /** Metrics of the latest snapshot (the watched ones at least). */
@@ -159,6 +163,7 @@ function startWorker(inputs: WorkerRunInputs, entry: URL, plan: WorkerPlan, watc
     exited: Promise.resolve(),
     error: undefined,
     exitCode: undefined,
+    terminatedBecause: undefined,
     diedAtMs: undefined,
     progress: undefined,
     latestMetrics: [],
@@ -255,6 +260,7 @@ function checkLiveView(inputs: WorkerRunInputs, handles: readonly WorkerHandle[]
 
 /** Returns why a worker ended early: an engine error's message, another error's stack, or its exit code. */
 function describeDeath(handle: WorkerHandle): string {
+  if (handle.terminatedBecause !== undefined) return handle.terminatedBecause;
   const error = handle.error;
   if (error === undefined) return `it exited with code ${handle.exitCode} before finishing its share`;
   // The engine's own errors (HerdUserError) carry a complete message; a stack into the engine would only add noise.
@@ -373,7 +379,21 @@ export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDura
   const send = (message: MainMessage): void => {
     for (const handle of handles) if (handle.diedAtMs === undefined && !handle.finished) handle.worker.postMessage(message);
   };
-  const onStop = (): void => send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
+  // A worker stuck in synchronous code never reads the stop message, so it is terminated once every
+  // scenario's gracefulStop has passed, with room for its final snapshot.
+  const stopWaitMs = Math.max(0, ...inputs.options.scenarios.map((scenario) => scenario.gracefulStopMs)) + STOP_GRACE_MS;
+  let stopWatchdog: NodeJS.Timeout | undefined;
+  const onStop = (): void => {
+    send({ type: 'stop', reason: run.abortReason ?? { message: 'test run stopped', exitCode: ExitCode.externalAbort } });
+    stopWatchdog = setTimeout(() => {
+      for (const handle of handles) {
+        if (handle.finished || handle.diedAtMs !== undefined) continue;
+        handle.terminatedBecause = `it did not stop within ${(stopWaitMs / 1000).toFixed(0)} s of the stop (gracefulStop plus ${STOP_GRACE_MS / 1000} s), so it was terminated; code that never awaits, such as an endless loop, keeps a worker from stopping`;
+        void handle.worker.terminate();
+      }
+    }, stopWaitMs);
+    stopWatchdog.unref();
+  };
   // A stop that came during setup() has already fired the signal, so the workers hear of it at once.
   if (run.isStopping) onStop();
   else run.stopController.signal.addEventListener('abort', onStop, { once: true });
@@ -392,6 +412,7 @@ export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDura
     await handle.worker.terminate();
   }));
   const testRunDurationMs = Math.max(0, performance.now() - originMs);
+  clearTimeout(stopWatchdog);
   stopTicker();
   run.stopController.signal.removeEventListener('abort', onStop);
 
