@@ -291,6 +291,27 @@ test('abort signal stops every worker', async () => {
   assert.match(result.stdout, /http_reqs\.+: \d+/);
 });
 
+test('stuck worker is terminated after the grace', async () => {
+  // One VU loops without awaiting for 20 s, longer than gracefulStop (1 s) plus the 5 s the run waits on top.
+  const scriptPath = writeScript(`
+    import exec from 'k6/execution';
+    export const options = { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s', gracefulStop: '1s' } } };
+    export default async function () {
+      if (exec.vu.idInTest === 1 && exec.vu.iterationInScenario === 2) { const endMs = Date.now() + 20000; while (Date.now() < endMs) { /* stuck */ } }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  `);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 1500);
+  const startedAtMs = Date.now();
+
+  const result = await runCaptured({ scriptPath, workers: 2, signal: controller.signal });
+
+  assert.equal(result.exitCode, 105);
+  assert.ok(Date.now() - startedAtMs < 15_000, `took ${Date.now() - startedAtMs} ms`);
+  assert.match(result.stderr, /worker 1 of 2, segment 0:1\/2, died: it did not stop within 6 s of the stop/);
+});
+
 test('abort during setup skips the workers', async () => {
   const scriptPath = writeScript(`
     export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '20s', preAllocatedVUs: 2, maxVUs: 2 } } };
