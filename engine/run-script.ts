@@ -85,7 +85,7 @@ function resolveExecutionSegment(options: RunScriptOptions, scenarios: readonly 
   const segment = parseExecutionSegment(options.executionSegment, options.executionSegmentSequence);
   const closed = scenarios.filter((scenario) => scenario.executor !== 'constant-arrival-rate' && scenario.executor !== 'ramping-arrival-rate');
   if (closed.length > 0) {
-    throw invalidConfig(`--execution-segment is supported for arrival-rate scenarios only in the built-in engine, but ${closed.map((scenario) => `${scenario.name} (${scenario.executor})`).join(', ')} ${closed.length === 1 ? 'is' : 'are'} not. Run the whole test on one instance, or with k6.`);
+    throw invalidConfig(`--segment and --execution-segment split arrival-rate scenarios only in the built-in engine, but ${closed.map((scenario) => `${scenario.name} (${scenario.executor})`).join(', ')} ${closed.length === 1 ? 'is' : 'are'} not. Run the whole test on one instance, or with k6.`);
   }
   return segment;
 }

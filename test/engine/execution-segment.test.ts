@@ -69,5 +69,5 @@ export default async function () {}
 test('closed-model scenarios cannot be segmented', async () => {
   const scriptPath = writeScript(`export const options = { vus: 1, iterations: 2 };\nexport default async function () {}\n`);
 
-  await assert.rejects(runCaptured({ scriptPath, executionSegment: '0:1/2' }), /supported for arrival-rate scenarios only/);
+  await assert.rejects(runCaptured({ scriptPath, executionSegment: '0:1/2' }), /--segment and --execution-segment split arrival-rate scenarios only/);
 });
