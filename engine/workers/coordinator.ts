@@ -405,13 +405,14 @@ export async function runWorkers(inputs: WorkerRunInputs): Promise<{ testRunDura
   if (!run.isStopping) send({ type: 'start', startAtMs });
 
   const stopTicker = startTicker(inputs, handles, watchedNames);
-  await Promise.all(handles.map(async (handle, index) => {
-    await attached[index]?.settled;
+  await Promise.all(attached.map((worker) => worker.settled));
+  // The test ends with the last final snapshot; shutting the threads down is not part of it.
+  const testRunDurationMs = Math.max(0, performance.now() - originMs);
+  await Promise.all(handles.map(async (handle) => {
     // A finished worker whose script keeps a timer or socket open would never exit by itself.
     if (handle.finished) await Promise.race([handle.exited, delay(EXIT_GRACE_MS)]);
     await handle.worker.terminate();
   }));
-  const testRunDurationMs = Math.max(0, performance.now() - originMs);
   clearTimeout(stopWatchdog);
   stopTicker();
   run.stopController.signal.removeEventListener('abort', onStop);
