@@ -26,8 +26,9 @@ Runs a k6 script on the built-in engine. Flags follow \`k6 run\`.
                              --execution-segment (I-1)/N:I/N --execution-segment-sequence 0,1/N,…,1
       --workers N|auto       worker threads that share the scenarios (default 1; auto: one per core)
 
-Exit status: 0, 99 when a threshold is crossed, 104 for invalid options,
-105 after Ctrl-C, 107 for a script error, 108 after exec.test.abort().`;
+Exit status: 0, 2 for a bad flag, 99 when a threshold is crossed, 104 for invalid
+options in the script, 105 after Ctrl-C or SIGTERM, 107 for a script error,
+108 after exec.test.abort().`;
 
 function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};

@@ -201,7 +201,11 @@ export async function loadScript(scriptPath: string, run: TestRun): Promise<Scri
     evaluate(module.exports, createRequire(run), module, absolutePath, run.scriptDirectory, createOpen(run), createConsole(run), createEnvironment(run));
   } catch (error) {
     if (error instanceof Error && 'exitCode' in error) throw error;
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    // The frames below the script's own are the engine loading it, which tells the user nothing.
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const lines = stack.split('\n');
+    const firstEngineFrame = lines.findIndex((line, index) => index > 0 && /^\s+at /.test(line) && !line.includes(absolutePath));
+    const message = firstEngineFrame < 0 ? stack : lines.slice(0, firstEngineFrame).join('\n');
     throw scriptError(`the init code of ${scriptPath} threw an exception:\n${message}`);
   }
   return module.exports;

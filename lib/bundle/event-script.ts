@@ -102,6 +102,10 @@ function readBaseUrl(event: LoadedEvent): string {
   if (url === undefined || url === '') {
     throw new Error(`no target: set HERD_TARGET to the backend's base URL, for example http://127.0.0.1:8080, or give target.baseUrl in the event file`);
   }
+  // A URL without a scheme would fail on every request of a run minutes long, so it fails here at once.
+  if (!/^https?:\/\/[^/\s]+/.test(url)) {
+    throw new Error(`HERD_TARGET must be a base URL such as http://127.0.0.1:8080, got "${url}"`);
+  }
   return url.replace(/\/+$/, '');
 }
 

@@ -105,3 +105,21 @@ export default async function () { await new Promise((r) => setTimeout(r, 100));
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('malformed HERD_TARGET fails at init', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const outDir = mkdtempSync(resolve(tmpdir(), 'herd-target-env-'));
+
+  try {
+    const built = runHerd(['build', 'scenarios/live-event.ts', '--out-dir', outDir]);
+    assert.equal(built.status, 0, built.stderr);
+    const result = runHerd(['run', '-q', '-e', 'HERD_TARGET=notaurl', resolve(outDir, 'live-event.js')]);
+
+    assert.equal(result.status, 107);
+    assert.match(result.stderr, /HERD_TARGET must be a base URL such as http:\/\/127\.0\.0\.1:8080, got "notaurl"/);
+    assert.doesNotMatch(result.stderr, /engine\/loader\.ts/);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
