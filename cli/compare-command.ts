@@ -46,7 +46,7 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 2) {
-    throw new HerdUserError('BAD_FLAG', `herd compare takes two run folders (baseline, then candidate), got ${positionals.length}.\n\n${usage}`, 2);
+    throw new HerdUserError('BAD_FLAG', `expected two run folders (baseline, then candidate), got ${positionals.length}.\n\n${usage}`, 2);
   }
   const toleranceFraction = Number(values.tolerance);
   if (!Number.isFinite(toleranceFraction) || toleranceFraction < 0 || toleranceFraction >= 1) {

@@ -81,7 +81,7 @@ export async function runCommand(args: string[]): Promise<number> {
     throw new HerdUserError('BAD_FLAG', `--from-k6 builds its own run folder; drop the extra argument(s) ${positionals.join(', ')} or use --out-dir DIR.`, 2);
   }
   if (fromK6 === undefined && positionals.length !== 1) {
-    throw new HerdUserError('BAD_FLAG', `herd report takes one run folder, got ${positionals.length === 0 ? 'none' : positionals.join(', ')}.\n\n${usage}`, 2);
+    throw new HerdUserError('BAD_FLAG', `expected one run folder, got ${positionals.length === 0 ? 'none' : positionals.join(', ')}.\n\n${usage}`, 2);
   }
 
   const progress = createProgressPrinter(values.quiet);
