@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     const module = await entry.load();
-    return await module.runCommand(rest);
+    return await module.runCommand(joinNegativeValues(rest));
   } catch (error) {
     if (isHerdUserError(error)) {
       console.error(`herd ${name}: ${error.message}`);
@@ -65,6 +65,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/**
+ * Joins `--flag -1` into `--flag=-1`. parseArgs takes a value that starts with a dash for another
+ * flag and calls it ambiguous, so `--scale -1` would miss the command's own check of the number.
+ * No herd flag is a dash followed by a digit, so nothing else is changed.
+ */
+export function joinNegativeValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    const next = args[index + 1];
+    if (/^--[a-z][a-z0-9-]*$/.test(arg) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** Tells whether `error` comes from node:util parseArgs (an unknown flag, a missing value). */

@@ -123,3 +123,11 @@ test('malformed HERD_TARGET fails at init', async () => {
     rmSync(outDir, { recursive: true, force: true });
   }
 });
+
+test('negative value after a space reaches the command check', () => {
+  const result = runHerd(['plan', '--scale', '-1']);
+
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--scale must be a number greater than 0, got "-1"/);
+  assert.doesNotMatch(result.stderr, /ambiguous/);
+});
