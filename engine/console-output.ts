@@ -84,7 +84,7 @@ function compareNames(left: string, right: string): number {
 }
 
 /** Builds k6's header: execution, script, outputs and one line per scenario (sorted by name, as k6 lists them). */
-export function formatRunHeader(scriptName: string, outputs: string[], scenarios: Scenario[]): string {
+export function formatRunHeader(scriptName: string, outputs: string[], scenarios: Scenario[], segmentShare = 1): string {
   const sorted = [...scenarios].sort((left, right) => compareNames(left.name, right.name));
   const maxVus = scenarios.reduce((sum, scenario) => sum + scenarioMaxVus(scenario), 0);
   const maxDurationMs = Math.max(0, ...scenarios.map(scenarioMaxDurationMs));
@@ -94,7 +94,8 @@ export function formatRunHeader(scriptName: string, outputs: string[], scenarios
     `        script: ${scriptName}`,
     `        output: ${outputs.length === 0 ? '-' : outputs.join(', ')}`,
     '',
-    `     scenarios: (100.00%) ${count}, ${maxVus} max VUs, ${formatOptionDuration(maxDurationMs)} max duration (incl. graceful stop):`,
+    // As in k6, the percentage is this instance's execution segment; the counts stay the script's.
+    `     scenarios: (${(segmentShare * 100).toFixed(2)}%) ${count}, ${maxVus} max VUs, ${formatOptionDuration(maxDurationMs)} max duration (incl. graceful stop):`,
     ...sorted.map((scenario) => `              * ${describeScenario(scenario)}`),
   ];
   return `${lines.join('\n')}\n\n`;

@@ -278,7 +278,7 @@ export async function runScript(options: RunScriptOptions): Promise<{ exitCode: 
   run.registry.listeners.push(...outputs, ...(options.listeners ?? []));
 
   const outputNames = outputs.map((output) => `${output instanceof CsvOutput ? 'csv' : 'json'} (${output.filePath})`);
-  stdout(formatRunHeader(path.basename(options.scriptPath), outputNames, engineOptions.scenarios));
+  stdout(formatRunHeader(path.basename(options.scriptPath), outputNames, engineOptions.scenarios, run.executionSegment?.share ?? 1));
   const onExternalStop = (): void => run.stop({ message: 'test run stopped by an interrupt signal', exitCode: ExitCode.externalAbort });
   options.signal?.addEventListener('abort', onExternalStop, { once: true });
 
