@@ -28,18 +28,22 @@ export interface RunSimulationSettings {
   bucketSeconds?: number;
 }
 
-/** Measured-style figures of one platform in the simulated run. */
-export interface SimulatedPlatformResult {
-  name: string;
+/** The figures a run measures, for the whole run or one platform of it. */
+export interface SimulatedFigures {
   users: number;
-  /** Share of the platform's users who got every essential response: what `herd_admitted{platform:…}` measures. */
+  /** Share of the users who got every essential response: what `herd_admitted` measures. */
   admittedShare: number;
   requestsSent: number;
-  /** Share of the platform's requests that got a 503 from the proxy queue. */
+  /** Share of the requests that got a 503 from the proxy queue. */
   rejectedShare: number;
   /** Median and 95th percentile of arrival to last essential response, admitted users only. */
   timeToAdmitP50Seconds: number;
   timeToAdmitP95Seconds: number;
+}
+
+/** The figures of one platform in the simulated run. */
+export interface SimulatedPlatformResult extends SimulatedFigures {
+  name: string;
 }
 
 /** One bucket of the simulated run. */
@@ -53,13 +57,7 @@ export interface SimulatedSecond {
 }
 
 /** The figures a run against the reference target is expected to measure, from `simulateRun`. */
-export interface RunSimulation {
-  users: number;
-  admittedShare: number;
-  requestsSent: number;
-  rejectedShare: number;
-  timeToAdmitP50Seconds: number;
-  timeToAdmitP95Seconds: number;
+export interface RunSimulation extends SimulatedFigures {
   /** Highest admitted users per second over the buckets of `series`. */
   admittedUsersPerSecondAtPeak: number;
   platforms: SimulatedPlatformResult[];
