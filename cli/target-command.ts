@@ -61,7 +61,7 @@ export async function runCommand(args: string[]): Promise<number> {
   // Validate before listening so that every bad flag is reported at once, named as the user typed it.
   const problems = [...parsed.problems, ...validateTargetOptions(parsed.options, flagNames).problems];
   if (problems.length > 0) {
-    throw new HerdUserError('TARGET_FLAGS_INVALID', `Invalid target options:\n  ${problems.join('\n  ')}`);
+    throw new HerdUserError('TARGET_FLAGS_INVALID', `invalid target options:\n  ${problems.join('\n  ')}`, 2);
   }
   // The signal handlers are installed before the URL line is printed, because a supervisor may send a signal as soon as it reads that line.
   const stopSignal = listenForStopSignal();

@@ -186,7 +186,7 @@ export async function loadScript(scriptPath: string, run: TestRun): Promise<Scri
   try {
     readFileSync(absolutePath);
   } catch (error) {
-    throw scriptError(`script ${scriptPath} cannot be read: ${(error as Error).message}`);
+    throw scriptError(`script ${scriptPath} cannot be read: ${(error as Error).message}. Check the path; it is relative to the current folder`);
   }
   run.scriptDirectory = path.dirname(absolutePath);
   installIterationGlobals();

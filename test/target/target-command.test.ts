@@ -101,7 +101,7 @@ test('command reports a taken port without a stack', async () => {
 
 test('command names each bad flag', async () => {
   const result = await runToExit(['--servers', '-1', '--profile', 'turbo', '--seed', 'abc', '--queue-timeout-ms', '0']);
-  assert.equal(result.exitCode, 1);
+  assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /--servers must be a whole number of at least 1, got -1/);
   assert.match(result.stderr, /--profile must be one of legacy, high-concurrency, got "turbo"/);
   assert.match(result.stderr, /--seed must be a number, got "abc"/);
@@ -111,7 +111,7 @@ test('command names each bad flag', async () => {
 
 test('command rejects a non-loopback host', async () => {
   const result = await runToExit(['--host', '0.0.0.0']);
-  assert.equal(result.exitCode, 1);
+  assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /--host must be a loopback address/);
   assert.equal(result.stdout, '');
 });
