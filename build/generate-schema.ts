@@ -36,6 +36,7 @@ export function generateSchemas(): Map<string, JsonSchema> {
       description: `A step has exactly one of the keys ${stepKinds.join(', ')}.`,
     });
     selectUnionMemberByKey(schema, 'BundleSourceFile', [{ key: 'extends', definition: 'BundleExtensionFile' }], { definition: 'BundleFile' });
+    requireDiscriminatorInConditions(schema);
     schema.title = typeName === 'EventFile' ? 'k6-herd event file' : 'k6-herd bundle file';
     schemas.set(fileName, schema);
   }
@@ -65,6 +66,25 @@ function selectUnionMemberByKey(
   }
   delete union.anyOf;
   Object.assign(union, chain);
+}
+
+/**
+ * Adds the discriminator to the `required` list of each `if` that the generator writes for a
+ * `@discriminator` union. Without it an object that lacks the key (`kind: lognormal` written for
+ * `model: lognormal`) matches every `if`, and every member's errors are reported at once.
+ */
+function requireDiscriminatorInConditions(schema: JsonSchema): void {
+  const definitions = schema.definitions as Record<string, JsonSchema> | undefined;
+  for (const definition of Object.values(definitions ?? {})) {
+    const conditions = Array.isArray(definition.allOf) ? (definition.allOf as JsonSchema[]) : [];
+    for (const condition of conditions) {
+      const test = condition.if as JsonSchema | undefined;
+      const properties = test?.properties as Record<string, JsonSchema> | undefined;
+      if (test === undefined || properties === undefined || test.required !== undefined) continue;
+      const keys = Object.keys(properties).filter((key) => properties[key]?.const !== undefined);
+      if (keys.length > 0) test.required = keys;
+    }
+  }
 }
 
 function capitalize(text: string): string {

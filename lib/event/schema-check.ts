@@ -43,12 +43,13 @@ function toDiagnostic(source: YamlSource, error: ErrorObject): Diagnostic {
 
   if (error.keyword === 'required') {
     const missing = String(params.missingProperty);
+    const allowedValues = (parentSchema.properties?.[missing] as { enum?: unknown[] } | undefined)?.enum;
     return {
       file: source.file,
       ...source.locate(path),
       fieldPath: joinPath([...path, missing]),
       rule: `missing required field "${missing}"`,
-      hint: `Add "${missing}".`,
+      hint: allowedValues === undefined ? `Add "${missing}".` : `Add "${missing}": one of ${allowedValues.map((value) => String(value)).join(', ')}.`,
     };
   }
   if (error.keyword === 'additionalProperties') {

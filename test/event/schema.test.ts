@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { generateSchemas } from '../../build/generate-schema.ts';
 import { checkFile } from '../../lib/event/load.ts';
+import { checkAgainstSchema } from '../../lib/event/schema-check.ts';
+import { parseYamlSource } from '../../lib/event/yaml-source.ts';
 
 test('published schemas match the types', () => {
   for (const [fileName, schema] of generateSchemas()) {
@@ -103,4 +105,12 @@ test('parallel and pause steps are checked', () => {
   assert.ok(problems.includes('steps[0].parallel.maxConcurrency: must be >= 1'), problems.join('\n'));
   assert.ok(problems.includes('steps[0].parallel.steps: must NOT have fewer than 1 items'), problems.join('\n'));
   assert.ok(problems.includes('steps[1].pause.durationMs: must be >= 0'), problems.join('\n'));
+});
+
+test('arrival without a model reports one problem', () => {
+  const source = parseYamlSource('event.yaml', 'name: e\nusers: 10\narrival: {kind: lognormal, medianSeconds: 5}\nplatforms:\n  web: {share: 1, bundle: b.yaml}\n');
+  const diagnostics = checkAgainstSchema(source, 'event');
+  assert.equal(diagnostics.length, 1, diagnostics.map((diagnostic) => `${diagnostic.fieldPath}: ${diagnostic.rule}`).join('\n'));
+  assert.equal(diagnostics[0]?.fieldPath, 'arrival.model');
+  assert.equal(diagnostics[0]?.hint, 'Add "model": one of lognormal, waves, trace.');
 });
