@@ -23,6 +23,22 @@ export interface ScenarioState {
   progress: () => number;
 }
 
+/** Creates the counters of a scenario that has not started, with `progress` as its progress reader. */
+export function createScenarioState(config: Scenario, progress: () => number): ScenarioState {
+  return {
+    config,
+    startedAtMs: 0,
+    iterationsStarted: 0,
+    iterationsCompleted: 0,
+    iterationsInterrupted: 0,
+    iterationsDropped: 0,
+    activeVUs: 0,
+    allocatedVUs: 0,
+    plannedIterations: undefined,
+    progress,
+  };
+}
+
 /** One VU: an iteration slot with its own connection pool, cookie jar and user-set tags. */
 export interface VuState {
   /** `__VU`: 1-based, unique across the test; 0 in init, setup and teardown. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlanReport, simulatePlan } from '../plan/build-plan.ts';
 import { loadEventForPlan } from '../plan/load-event.ts';
+import { nearestRankPercentile } from '../../lib/capacity/index.ts';
 import { readK6Csv } from '../../lib/report/sample-sources.ts';
 import type { TargetProfile } from '../../target/profiles.ts';
 import type { TargetTimerLag } from './reference-target.ts';
@@ -63,11 +64,6 @@ async function readMeasuredSamples(samplesPath: string): Promise<MeasuredSamples
   return measured;
 }
 
-function percentile(sorted: readonly number[], percent: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1))];
-}
-
 function readSummaryMetric(runDir: string, metric: string, field: string): number | undefined {
   const summaryPath = join(runDir, 'summary.json');
   if (!existsSync(summaryPath)) return undefined;
@@ -106,7 +102,7 @@ export async function checkPrediction(input: PredictionCheckInput): Promise<Pred
     },
     planned: figuresOf(planned),
     replayed,
-    generatorLagMs: allLags.length === 0 ? null : { p50: percentile(allLags, 50), p95: percentile(allLags, 95), max: allLags[allLags.length - 1] },
+    generatorLagMs: allLags.length === 0 ? null : { p50: nearestRankPercentile(allLags, 50), p95: nearestRankPercentile(allLags, 95), max: allLags[allLags.length - 1] },
     targetTimerLag: input.targetTimerLag,
   };
   writeFileSync(join(input.runDir, 'prediction-check.json'), `${JSON.stringify(check, null, 2)}\n`);

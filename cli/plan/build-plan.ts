@@ -49,16 +49,14 @@ const SERVER_SEARCH_SIMULATIONS = 13;
 /**
  * Finds the fewest servers with which the simulated run admits `share` of its users, by doubling
  * from `servers` and then bisecting. Admission grows with servers, give or take the noise of the
- * seeded draws, so the answer is exact to within that noise. Returns undefined above 4,096 servers.
+ * seeded draws, so the result is exact to within that noise. Returns undefined above 4,096 servers.
  */
 function findServersToAdmit(platforms: readonly PlatformPlanReport[], event: LoadedEvent, profile: TargetProfile, servers: number, atServers: RunPredictionReport, share: number): number | undefined {
   const admits = (count: number): boolean => (count === servers ? atServers : simulatePlan(platforms, event, profile, count)).admittedShare >= share;
+  // `low` never admits and `high` always does; when the fleet given admits, the answer lies between 1 and it.
   let low = 0;
   let high = servers;
-  if (admits(servers)) {
-    // Search downwards: the fewest servers lie between 1 and the fleet given.
-    high = servers;
-  } else {
+  if (!admits(servers)) {
     low = servers;
     high = servers * 2;
     while (!admits(high)) {
@@ -125,7 +123,8 @@ export function buildPlanReport(event: LoadedEvent, settings: PlanSettings): Pla
   if (prediction !== undefined && plannedRequests * SERVER_SEARCH_SIMULATIONS <= SIMULATION_REQUEST_BUDGET * 2) {
     prediction.serversToAdmit99Percent = findServersToAdmit(platforms, event, settings.profile, servers, prediction, 0.99);
   }
-  for (const second of timeline) second.predictedRejectedShare = prediction?.series.find((point) => point.tSeconds === second.second)?.rejectedShare ?? 0;
+  // The series has one bucket per second from the test start, so bucket i is timeline second i.
+  for (const second of timeline) second.predictedRejectedShare = prediction?.series[second.second]?.rejectedShare ?? 0;
 
   return {
     schemaVersion: 1,

@@ -1,6 +1,6 @@
 // The parts every executor shares: VUs, running one iteration with its context and metrics, and graceful stop.
 import { performance } from 'node:perf_hooks';
-import { Interruption, iterationStorage, sampleTags } from '../context.ts';
+import { createScenarioState, Interruption, iterationStorage, sampleTags } from '../context.ts';
 import type { IterationContext, ScenarioState, VuState } from '../context.ts';
 import { ExitCode, UnsupportedCallError } from '../errors.ts';
 import type { Scenario } from '../options.ts';
@@ -70,18 +70,7 @@ export class ScenarioRunner {
     }
     this.iterationFunction = candidate as IterationFunction;
     this.baseTags = { ...run.options?.tags, ...config.tags, scenario: config.name };
-    this.state = {
-      config,
-      startedAtMs: 0,
-      iterationsStarted: 0,
-      iterationsCompleted: 0,
-      iterationsInterrupted: 0,
-      iterationsDropped: 0,
-      activeVUs: 0,
-      allocatedVUs: 0,
-      plannedIterations: undefined,
-      progress: () => 0,
-    };
+    this.state = createScenarioState(config, () => 0);
     run.scenarios.push(this.state);
   }
 

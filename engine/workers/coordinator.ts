@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { ResourceLimits } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import type { ScenarioState } from '../context.ts';
+import { createScenarioState, type ScenarioState } from '../context.ts';
 import { formatProgress } from '../console-output.ts';
 import { ExitCode } from '../errors.ts';
 import { mergeMetricSnapshots } from '../metrics.ts';
@@ -67,7 +67,7 @@ interface WorkerHandle {
   exited: Promise<void>;
   error: Error | undefined;
   exitCode: number | undefined;
-  /** Why the main thread terminated the worker, when it did. */
+  /** Reason the main thread terminated the worker, when it did. */
   terminatedBecause: string | undefined;
   diedAtMs: number | undefined;
   progress: WorkerProgress | undefined;
@@ -184,20 +184,7 @@ function addScenarioPart(byName: Map<string, SummedScenario>, part: ScenarioProg
   if (config === undefined) return;
   let state = byName.get(part.name);
   if (state === undefined) {
-    const created: SummedScenario = {
-      config,
-      startedAtMs: 0,
-      iterationsStarted: 0,
-      iterationsCompleted: 0,
-      iterationsInterrupted: 0,
-      iterationsDropped: 0,
-      activeVUs: 0,
-      allocatedVUs: 0,
-      plannedIterations: undefined,
-      progressSum: 0,
-      parts: 0,
-      progress: () => (created.parts === 0 ? 0 : created.progressSum / created.parts),
-    };
+    const created: SummedScenario = Object.assign(createScenarioState(config, () => (created.parts === 0 ? 0 : created.progressSum / created.parts)), { progressSum: 0, parts: 0 });
     state = created;
     byName.set(part.name, state);
   }

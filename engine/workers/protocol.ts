@@ -4,6 +4,7 @@ import type { AbortReason } from '../test-run.ts';
 import type { ExecutionSegment } from '../execution-segment.ts';
 import type { MetricSnapshot } from '../metrics.ts';
 import type { EngineOptions } from '../options.ts';
+import type { ScenarioState } from '../context.ts';
 
 /** The `workerData` of a worker: its share of the test and everything it needs to run that share alone. */
 export interface WorkerStartData {
@@ -28,20 +29,12 @@ export interface WorkerStartData {
   countResponses: boolean;
 }
 
-/** Live counters of one scenario's part in one worker. */
-export interface ScenarioProgress {
+/** Live counters of one scenario's part in one worker: a scenario's counters, named, with progress as a number. */
+export type ScenarioProgress = Omit<ScenarioState, 'config' | 'progress'> & {
   name: string;
-  startedAtMs: number;
-  iterationsStarted: number;
-  iterationsCompleted: number;
-  iterationsInterrupted: number;
-  iterationsDropped: number;
-  activeVUs: number;
-  allocatedVUs: number;
-  plannedIterations: number | undefined;
   /** Fraction of the scenario's part that has passed, from 0 to 1. */
   progress: number;
-}
+};
 
 /** A worker's counters at one moment, for the progress line and the vus and vus_max gauges. */
 export interface WorkerProgress {

@@ -12,4 +12,4 @@ export {
 } from './bundle-timing.ts';
 export { predictAgainstTarget, withMeasuredServiceTimes, type PlatformAtPeak, type PlatformPrediction, type TargetPrediction } from './predict.ts';
 export { erlangB, predictProxyQueue, sustainableRequestsPerSecond, type ProxyQueueInput, type ProxyQueuePrediction } from './queue.ts';
-export { listUnexpectedStatusRequests, simulateRun, type RunSimulation, type UnexpectedStatusRequest, type RunSimulationSettings, type SimulatedPlatform, type SimulatedPlatformResult, type SimulatedSecond } from './simulate-run.ts';
+export { listUnexpectedStatusRequests, nearestRankPercentile, simulateRun, type RunSimulation, type UnexpectedStatusRequest, type RunSimulationSettings, type SimulatedPlatform, type SimulatedPlatformResult, type SimulatedSecond } from './simulate-run.ts';

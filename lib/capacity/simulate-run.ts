@@ -177,8 +177,8 @@ function hasBodyField(request: RequestSpec, field: string): boolean {
 
 /**
  * Returns the status the reference target sends for `request` when a worker takes it, by the
- * target's own rules: no route is 404, a missing bearer token on a vendor or API route is 401, a
- * body without the field a route reads is 400, anything else 200.
+ * target's own rules. A request without a route gets 404, and a vendor or API request without a
+ * bearer token 401. A body without the field its route reads gets 400, anything else 200.
  */
 function servedStatusOf(request: RequestSpec, route: RouteKey | undefined): number {
   if (route === undefined) return 404;
@@ -194,7 +194,7 @@ function compileRequest(request: RequestSpec): CompiledRequest {
   return { route, essential: request.essential !== false, servedStatus, servedStatusExpected: isExpectedStatus(servedStatus, request.expectStatus) };
 }
 
-/** A request of a bundle that the reference target answers with a status the bundle does not expect. */
+/** A request of a bundle that gets a status the bundle does not expect from the reference target. */
 export interface UnexpectedStatusRequest {
   name: string;
   /** 404 without a route, 401 without a bearer token, 400 without the body field the route reads, or a 200 the bundle does not expect. */
@@ -220,10 +220,11 @@ function compileSteps(bundle: BundleFile): CompiledStep[] {
   });
 }
 
-function percentileOf(sortedMs: readonly number[], percent: number): number {
-  if (sortedMs.length === 0) return 0;
-  const rank = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((percent / 100) * sortedMs.length) - 1));
-  return sortedMs[rank];
+/** Returns the nearest-rank `percent` percentile of ascending `sorted` values, or 0 when there are none. */
+export function nearestRankPercentile(sorted: readonly number[], percent: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1));
+  return sorted[rank];
 }
 
 /**
@@ -396,8 +397,8 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
       admittedShare: state.users > 0 ? state.admittedUsers / state.users : 0,
       requestsSent: state.requestsSent,
       rejectedShare: state.requestsSent > 0 ? state.rejectedRequests / state.requestsSent : 0,
-      timeToAdmitP50Seconds: percentileOf(sorted, 50) / 1000,
-      timeToAdmitP95Seconds: percentileOf(sorted, 95) / 1000,
+      timeToAdmitP50Seconds: nearestRankPercentile(sorted, 50) / 1000,
+      timeToAdmitP95Seconds: nearestRankPercentile(sorted, 95) / 1000,
     };
   });
   const sum = (pick: (state: PlatformState) => number): number => states.reduce((total, state) => total + pick(state), 0);
@@ -419,8 +420,8 @@ export function simulateRun(platforms: readonly SimulatedPlatform[], settings: R
     admittedShare: users > 0 ? sum((state) => state.admittedUsers) / users : 0,
     requestsSent,
     rejectedShare: requestsSent > 0 ? sum((state) => state.rejectedRequests) / requestsSent : 0,
-    timeToAdmitP50Seconds: percentileOf(allTimes, 50) / 1000,
-    timeToAdmitP95Seconds: percentileOf(allTimes, 95) / 1000,
+    timeToAdmitP50Seconds: nearestRankPercentile(allTimes, 50) / 1000,
+    timeToAdmitP95Seconds: nearestRankPercentile(allTimes, 95) / 1000,
     admittedUsersPerSecondAtPeak: series.reduce((most, second) => Math.max(most, second.admittedUsersPerSecond), 0),
     platforms: platformResults,
     series,

@@ -13,7 +13,7 @@ export interface VUSizingInput {
    */
   maxIterationSeconds?: number;
   /**
-   * Most users that can be in their iteration at once: the arrivals within any window of
+   * Maximum number of users in their iteration at once: the arrivals within any window of
    * `maxIterationSeconds` (see `mostArrivalsWithin`). Caps both pool sizes, because a VU pool
    * larger than the users who can be busy together is never used. Default: no cap.
    */
@@ -53,15 +53,15 @@ export function mostArrivalsWithin(curve: ArrivalCurve, windowSeconds: number): 
   const spanSeconds = curve.endSeconds - curve.startSeconds;
   if (!(windowSeconds > 0) || !(spanSeconds > 0) || windowSeconds >= spanSeconds) return Math.ceil(curve.totalUsers);
   const steps = 2000;
+  const stepSeconds = spanSeconds / steps;
   let most = 0;
+  let mostInOneStep = 0;
   for (let step = 0; step <= steps; step += 1) {
-    const fromSeconds = curve.startSeconds + (spanSeconds * step) / steps;
-    most = Math.max(most, curve.usersArrivedBy(fromSeconds + windowSeconds) - curve.usersArrivedBy(fromSeconds));
+    const fromSeconds = curve.startSeconds + stepSeconds * step;
+    const arrivedByFrom = curve.usersArrivedBy(fromSeconds);
+    most = Math.max(most, curve.usersArrivedBy(fromSeconds + windowSeconds) - arrivedByFrom);
+    mostInOneStep = Math.max(mostInOneStep, curve.usersArrivedBy(fromSeconds + stepSeconds) - arrivedByFrom);
   }
   // The grid can start a window just after a burst began, so one grid step's arrivals are added back.
-  const gridStepUsers = Math.max(...Array.from({ length: steps }, (_, step) => {
-    const fromSeconds = curve.startSeconds + (spanSeconds * step) / steps;
-    return curve.usersArrivedBy(fromSeconds + spanSeconds / steps) - curve.usersArrivedBy(fromSeconds);
-  }));
-  return Math.min(Math.ceil(curve.totalUsers), Math.ceil(most + gridStepUsers));
+  return Math.min(Math.ceil(curve.totalUsers), Math.ceil(most + mostInOneStep));
 }
