@@ -201,7 +201,7 @@ export async function loadScript(scriptPath: string, run: TestRun): Promise<Scri
     evaluate(module.exports, createRequire(run), module, absolutePath, run.scriptDirectory, createOpen(run), createConsole(run), createEnvironment(run));
   } catch (error) {
     if (error instanceof Error && 'exitCode' in error) throw error;
-    // The frames below the script's own are the engine loading it, which tells the user nothing.
+    // The frames below the script's own are the engine loading it, which is of no use to the user.
     const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
     const lines = stack.split('\n');
     const firstEngineFrame = lines.findIndex((line, index) => index > 0 && /^\s+at /.test(line) && !line.includes(absolutePath));

@@ -27,7 +27,7 @@ export interface PlatformPlanReport {
   preAllocatedVUs: number;
   maxVUs: number;
   stages: StagePlan;
-  /** Requests the reference target answers with a status the bundle does not expect, even when idle. */
+  /** Requests that get a status the bundle does not expect from the reference target, even when it is idle. */
   requestsFailingOnReferenceTarget: UnexpectedStatusRequest[];
 }
 
@@ -78,7 +78,7 @@ export interface TimelineSecond {
 /** plan.json's `prediction`: what a run against the reference target should measure, from a simulation of that run. */
 export interface RunPredictionReport extends RunSimulation {
   model: 'simulation';
-  /** Fewest servers with which the simulated run admits 99 % of its users; absent when not searched (large runs) or above 4,096. */
+  /** Minimum number of servers with which the simulated run admits 99 % of its users; absent when not searched (large runs) or above 4,096. */
   serversToAdmit99Percent?: number;
   profile: string;
   servers: number;
@@ -107,13 +107,13 @@ export interface PlanReport {
   platforms: PlatformPlanReport[];
   total: TotalPlanReport;
   fleet: FleetReport;
-  /** What a run against the reference target with `fleet.servers` servers should measure; absent when the run was too large to simulate (see `notes`). */
+  /** The expected measurements of a run against the reference target with `fleet.servers` servers; absent when the run was too large to simulate (see `notes`). */
   prediction?: RunPredictionReport;
-  /** The peak treated as a steady state of the proxy queue: an instant answer at any scale, but blind to the backlog and to users who give up. */
+  /** The peak treated as a steady state of the proxy queue: instant at any scale, but blind to the backlog and to users who give up. */
   peakSteadyState: TargetPrediction;
   timeline: TimelineSecond[];
   whatIf?: WhatIfRow[];
   notes: string[];
-  /** Where the plan falls short of what was asked, such as stages that miss the curve by more than the shape error allowed. */
+  /** Shortfalls of the plan against its settings, such as stages that miss the curve by more than the shape error allowed. */
   warnings: string[];
 }

@@ -21,7 +21,7 @@ export interface LogNormalParameters {
 
 /**
  * Largest sigma accepted. At sigma 3 the 99th percentile arrives 1,100 times later than the
- * median, which is no longer one herd; far larger values overflow the quantile arithmetic.
+ * median, which is no longer one herd. Far larger values overflow the quantile arithmetic.
  */
 export const MAX_SIGMA = 3;
 

@@ -173,7 +173,7 @@ function readTrace(eventSource: YamlSource, tracePath: string, spec: TraceArriva
     return { arrivalSeconds: parseTraceCsv(text, spec.format, displayPath(tracePath)), diagnostics: [] };
   } catch (error) {
     if (error instanceof HerdUserError) {
-      // The arrival model's heading would repeat what the field already says, so only its list stays.
+      // The arrival model's heading would repeat the field's own message, so only its list stays.
       return fail(`invalid trace:${error.message.replace(/^invalid arrival model[^:]*:/, '')}`);
     }
     throw error;

@@ -16,7 +16,7 @@ const fixedProfile: TargetProfile = {
 };
 
 function request(name: string, path: string, essential = true): { request: RequestSpec } {
-  // A bearer token keeps the target's API routes from answering 401.
+  // A bearer token keeps the target's API routes from returning 401.
   return { request: { name, method: 'GET', path, withToken: true, ...(essential ? {} : { essential: false }) } };
 }
 

@@ -199,7 +199,7 @@ test('closed-model scenarios split across workers', async () => {
 });
 
 test('ramping VUs keep their ramp on workers', async () => {
-  // The whole ramp reaches 1, 2, 3 and 4 VUs at 0, 1, 2 and 3 s; striped across four workers, each
+  // The whole ramp reaches 1, 2 and 3 VUs at 1, 2 and 3 s. Striped across four workers, each
   // worker's VU starts when the whole ramp reaches it, not only at the end of the stage.
   const scriptPath = writeScript(`
     export const options = { scenarios: { ramp: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '4s', target: 4 }], gracefulRampDown: '0s' } } };
